@@ -1,0 +1,2 @@
+export { main, mainHelp } from './main.js';
+export type { CommandIO } from './commands/io.js';

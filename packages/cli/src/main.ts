@@ -1,0 +1,55 @@
+import { DevstackError } from '@skein/devstack';
+import { ConfigError, SkeinError } from '@skein/runtime';
+import { devstackCommand, devstackHelp } from './commands/devstack.js';
+import type { CommandIO } from './commands/io.js';
+import { upCommand, upHelp } from './commands/up.js';
+
+export const mainHelp = `skein: a distributed-tracing pipeline (agent → Kafka → ingester → Elasticsearch → query).
+
+Usage: skein <command> [options]
+
+Commands:
+  up         run the whole stack locally until Ctrl-C
+  devstack   install and run Kafka and Elasticsearch on loopback (up | down | status)
+  help       this text; \`skein <command> --help\` describes a command and every option
+
+Components (agent, ingester, query, replay, es, tracegen) arrive with their issues.
+`;
+
+const COMMANDS: Record<string, { help: string; run: (argv: readonly string[], io: CommandIO) => Promise<number> }> = {
+  up: { help: upHelp, run: upCommand },
+  devstack: { help: devstackHelp, run: devstackCommand },
+};
+
+/** Runs `skein <argv>`; returns the exit code. Errors with a code are printed as one clear line. */
+export async function main(argv: readonly string[], io: CommandIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    const topic = name === 'help' && rest[0] ? COMMANDS[rest[0]] : undefined;
+    io.out(topic ? topic.help : mainHelp);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.err(`skein: unknown command "${name}"\n`);
+    io.err(mainHelp);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(command.help);
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.err(`skein ${name}: invalid configuration: ${err.message}`);
+      return 2;
+    }
+    if (err instanceof SkeinError || err instanceof DevstackError) {
+      io.err(`skein ${name}: ${err.code}: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,10 @@
+export { startDevstack, chooseProvider } from './stack.js';
+export { defaultDataDir, localStatus, stopDetached, type ServiceStatus } from './providers/local.js';
+export { dockerAvailable } from './providers/testcontainers.js';
+export { kafkaHealthy } from './kafka.js';
+export { elasticsearchHealthy } from './elasticsearch.js';
+export { cacheDir } from './paths.js';
+export { freePort } from './ports.js';
+export { DevstackError, type DevstackErrorCode } from './errors.js';
+export { KAFKA_VERSION, ELASTICSEARCH_VERSION } from './versions.js';
+export type { Devstack, DevstackEndpoints, DevstackOptions, ProviderName } from './types.js';

@@ -1,0 +1,40 @@
+import { Kafka, logLevel, type KafkaConfig, type logCreator } from 'kafkajs';
+import type { Logger } from '../log/logger.js';
+
+export interface KafkaClientOptions {
+  brokers: readonly string[];
+  clientId: string;
+  logger?: Logger;
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** kafkajs logs through our logger (kafkajs INFO chatter goes to debug). */
+function bridge(logger: Logger): logCreator {
+  return () =>
+    ({ level, log }) => {
+      const { message, ...fields } = log;
+      const lvl = LEVELS[level] ?? 'debug';
+      logger[lvl === 'info' ? 'debug' : lvl](`kafkajs: ${message}`, fields);
+    };
+}
+
+/** A kafkajs client for skein's components; TLS and SASL options arrive with the security work. */
+export function createKafka(options: KafkaClientOptions): Kafka {
+  const config: KafkaConfig = {
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    connectionTimeout: options.connectionTimeoutMs ?? 3000,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    logLevel: options.logger ? logLevel.INFO : logLevel.NOTHING,
+    ...(options.logger ? { logCreator: bridge(options.logger) } : {}),
+  };
+  return new Kafka(config);
+}

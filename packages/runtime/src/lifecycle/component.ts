@@ -1,0 +1,96 @@
+import type { Registry } from 'prom-client';
+import { startAdminServer, type AdminServer } from '../admin/server.js';
+import { configHelp, field, loadConfig, type ConfigOf, type Schema } from '../config/schema.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { createRegistry } from '../metrics/registry.js';
+import { Lifecycle, type Service } from './lifecycle.js';
+
+/** Keys every component has. */
+export const commonSchema = {
+  'admin.host': field.string('0.0.0.0', 'Address of the admin HTTP server (/metrics, /health, /live)'),
+  'log.level': field.oneOf(['debug', 'info', 'warn', 'error'], 'info', 'Lowest level logged'),
+  'log.format': field.oneOf(['json', 'pretty'], 'json', 'json lines for collectors, pretty for people'),
+  'shutdown.timeout': field.duration('20s', 'How long a SIGTERM drain may take before the process exits anyway'),
+} satisfies Schema;
+
+export interface ComponentContext<S extends Schema> {
+  config: ConfigOf<S & typeof commonSchema>;
+  logger: Logger;
+  registry: Registry;
+  args: string[];
+}
+
+export interface ComponentDefinition<S extends Schema> {
+  /** `agent`, `ingester`, …: used in metric labels and log lines. */
+  name: string;
+  /** The component's own keys; it must include `admin.port`. */
+  schema: S;
+  /** One paragraph for --help. */
+  description: string;
+  /** Builds the services to run, in start order. */
+  build(context: ComponentContext<S>): Service[] | Promise<Service[]>;
+}
+
+export interface RunningComponent {
+  lifecycle: Lifecycle;
+  admin: AdminServer;
+  logger: Logger;
+  /** Drains and closes everything, as SIGTERM does. */
+  stop(reason?: string): Promise<void>;
+}
+
+/** `--help` text for a component: what it does and every key with its default. */
+export function componentHelp<S extends Schema>(definition: ComponentDefinition<S>): string {
+  return `skein ${definition.name}: ${definition.description}\n\nOptions:\n${configHelp({ ...definition.schema, ...commonSchema })}\n`;
+}
+
+/**
+ * Loads config, starts the admin server and every service, and drains on SIGTERM/SIGINT.
+ * A configuration error is thrown before anything starts, with the offending key named.
+ */
+export async function runComponent<S extends Schema & { 'admin.port': unknown }>(
+  definition: ComponentDefinition<S>,
+  options: { argv?: readonly string[]; env?: NodeJS.ProcessEnv; handleSignals?: boolean } = {},
+): Promise<RunningComponent> {
+  const schema = { ...definition.schema, ...commonSchema };
+  const { config, args } = loadConfig(schema, {
+    ...(options.argv ? { argv: options.argv } : {}),
+    ...(options.env ? { env: options.env } : {}),
+  });
+  const cfg = config as ConfigOf<S & typeof commonSchema>;
+  const common = config as unknown as ConfigOf<typeof commonSchema> & { 'admin.port': number };
+  const logger = createLogger({
+    level: common['log.level'],
+    format: common['log.format'],
+    fields: { component: definition.name },
+  });
+  const registry = createRegistry(definition.name);
+  const services = await definition.build({ config: cfg, logger, registry, args });
+  const lifecycle = new Lifecycle(services, { logger, drainTimeoutMs: common['shutdown.timeout'] });
+  const admin = await startAdminServer({
+    port: common['admin.port'],
+    host: common['admin.host'],
+    registry,
+    health: () => ({ state: lifecycle.state }),
+  });
+  const removeHandlers = options.handleSignals === false ? () => undefined : lifecycle.handleSignals();
+  try {
+    await lifecycle.start();
+  } catch (err) {
+    removeHandlers();
+    await admin.close();
+    throw err;
+  }
+  logger.info('started', { adminPort: admin.port });
+  const stop = async (reason = 'stop requested'): Promise<void> => {
+    await lifecycle.stop(reason);
+    removeHandlers();
+    await admin.close();
+  };
+  void lifecycle.done.then(async () => {
+    removeHandlers();
+    await admin.close();
+    logger.info('stopped');
+  });
+  return { lifecycle, admin, logger, stop };
+}
