@@ -77,9 +77,15 @@ function serverProperties(options: KafkaNodeOptions): string {
   ].join('\n');
 }
 
-/** Kafka's cluster ID format: 16 random bytes, URL-safe base64 without padding. */
-function clusterId(): string {
-  return randomBytes(16).toString('base64url');
+/**
+ * Kafka's cluster ID format: 16 random bytes, URL-safe base64 without padding. An ID that starts with
+ * '-' would be read as an option by the storage tool (as Kafka's own generator also avoids), so draw again.
+ */
+export function clusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /** Whether the broker answers metadata requests with itself registered and a controller elected. */
@@ -133,7 +139,8 @@ export async function startKafkaNode(
         cwd: options.dir,
       });
     } catch (err) {
-      throw new DevstackError('DEVSTACK_INSTALL_FAILED', `Formatting Kafka storage in ${options.dir} failed`, {
+      const detail = String((err as { stderr?: string }).stderr ?? (err as Error).message).slice(-1500);
+      throw new DevstackError('DEVSTACK_INSTALL_FAILED', `Formatting Kafka storage in ${options.dir} failed: ${detail}`, {
         cause: err,
       });
     }
