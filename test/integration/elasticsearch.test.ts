@@ -61,7 +61,12 @@ describe(`Elasticsearch ${ELASTICSEARCH_VERSION} from the devstack`, () => {
 
     assert.equal((await es.count({ index })).count, 100);
 
-    const byOperation = await es.search({ index, size: 0, query: { term: { operationName: 'POST /pay' } }, track_total_hits: true });
+    const byOperation = await es.search({
+      index,
+      size: 0,
+      query: { term: { operationName: 'POST /pay' } },
+      track_total_hits: true,
+    });
     assert.deepEqual(byOperation.hits.total, { value: 50, relation: 'eq' });
 
     // Both tags must match on the same nested entry set of one document: what tag search relies on.
@@ -72,7 +77,16 @@ describe(`Elasticsearch ${ELASTICSEARCH_VERSION} from the devstack`, () => {
       query: {
         bool: {
           must: [
-            { nested: { path: 'tags', query: { bool: { must: [{ term: { 'tags.key': 'http.status_code' } }, { term: { 'tags.value': '500' } }] } } } },
+            {
+              nested: {
+                path: 'tags',
+                query: {
+                  bool: {
+                    must: [{ term: { 'tags.key': 'http.status_code' } }, { term: { 'tags.value': '500' } }],
+                  },
+                },
+              },
+            },
             { range: { duration: { gte: 1030 } } },
           ],
         },
@@ -86,9 +100,15 @@ describe(`Elasticsearch ${ELASTICSEARCH_VERSION} from the devstack`, () => {
     const traces = await es.search({
       index,
       size: 0,
-      aggs: { traces: { terms: { field: 'traceID', size: 20 }, aggs: { longest: { max: { field: 'duration' } } } } },
+      aggs: {
+        traces: { terms: { field: 'traceID', size: 20 }, aggs: { longest: { max: { field: 'duration' } } } },
+      },
     });
-    const buckets = (traces.aggregations?.traces as { buckets: Array<{ key: string; doc_count: number; longest: { value: number } }> }).buckets;
+    const buckets = (
+      traces.aggregations?.traces as {
+        buckets: Array<{ key: string; doc_count: number; longest: { value: number } }>;
+      }
+    ).buckets;
     assert.equal(buckets.length, 10);
     assert.ok(buckets.every((b) => b.doc_count === 10));
     const nine = buckets.find((b) => b.key === '9'.padStart(32, '0'));

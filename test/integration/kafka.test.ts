@@ -25,12 +25,12 @@ describe(`Kafka ${KAFKA_VERSION} from the devstack`, () => {
       assert.equal(cluster.brokers.length, 1);
       assert.equal(cluster.controller, cluster.brokers[0]?.nodeId);
       const topic = uniqueName('skein-test-topic');
-      assert.equal(await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true }), true);
-      const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
-      assert.deepEqual(
-        metadata.topics[0]?.partitions.map((p) => p.partitionId).sort(),
-        [0, 1, 2],
+      assert.equal(
+        await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true }),
+        true,
       );
+      const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+      assert.deepEqual(metadata.topics[0]?.partitions.map((p) => p.partitionId).sort(), [0, 1, 2]);
       assert.ok((await admin.listTopics()).includes(topic));
     } finally {
       await admin.disconnect();
@@ -78,7 +78,8 @@ describe(`Kafka ${KAFKA_VERSION} from the devstack`, () => {
       const key = r.message.key?.toString() ?? '';
       partitionsByKey.set(key, (partitionsByKey.get(key) ?? new Set()).add(r.partition));
     }
-    for (const [key, partitions] of partitionsByKey) assert.equal(partitions.size, 1, `key ${key} on one partition`);
+    for (const [key, partitions] of partitionsByKey)
+      assert.equal(partitions.size, 1, `key ${key} on one partition`);
   });
 
   it('rebalances when a group member leaves: the survivor takes over all partitions and resumes from committed offsets', async () => {
@@ -103,14 +104,21 @@ describe(`Kafka ${KAFKA_VERSION} from the devstack`, () => {
     const seen: Record<'a' | 'b', string[]> = { a: [], b: [] };
     const assignments: Record<'a' | 'b', number[]> = { a: [], b: [] };
     const start = async (name: 'a' | 'b'): Promise<Consumer> => {
-      const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 500, rebalanceTimeout: 10_000 });
+      const consumer = kafka.consumer({
+        groupId,
+        sessionTimeout: 10_000,
+        heartbeatInterval: 500,
+        rebalanceTimeout: 10_000,
+      });
       consumers.push(consumer);
       consumer.on(consumer.events.GROUP_JOIN, (e) => {
         assignments[name] = [...(e.payload.memberAssignment[topic] ?? [])].sort();
       });
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: true });
-      await consumer.run({ eachMessage: async ({ message }) => void seen[name].push(message.value?.toString() ?? '') });
+      await consumer.run({
+        eachMessage: async ({ message }) => void seen[name].push(message.value?.toString() ?? ''),
+      });
       return consumer;
     };
 

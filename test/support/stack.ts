@@ -24,7 +24,11 @@ export function uniqueName(prefix: string): string {
 }
 
 /** Polls until `check` returns a value other than undefined; says what was awaited on timeout. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30_000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -35,7 +39,9 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
       last = err;
     }
     if (Date.now() > until) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }

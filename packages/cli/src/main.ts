@@ -16,7 +16,10 @@ Commands:
 Components (agent, ingester, query, replay, es, tracegen) arrive with their issues.
 `;
 
-const COMMANDS: Record<string, { help: string; run: (argv: readonly string[], io: CommandIO) => Promise<number> }> = {
+const COMMANDS: Record<
+  string,
+  { help: string; run: (argv: readonly string[], io: CommandIO) => Promise<number> }
+> = {
   up: { help: upHelp, run: upCommand },
   devstack: { help: devstackHelp, run: devstackCommand },
 };

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, chown, cp, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { chmod, chown, cp, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { DevstackError } from './errors.js';
 import type { JavaRuntime } from './java.js';
@@ -28,6 +28,20 @@ async function chownTree(path: string, uid: number, gid: number): Promise<void> 
   }
 }
 
+/** As root, Elasticsearch runs as `nobody`, who must be able to walk down to its directories. */
+async function assertTraversable(dir: string): Promise<void> {
+  for (let path = dirname(dir); path !== dirname(path); path = dirname(path)) {
+    const mode = (await stat(path)).mode;
+    if ((mode & 0o001) === 0) {
+      throw new DevstackError(
+        'DEVSTACK_CONFIG_INVALID',
+        `Elasticsearch must run as an unprivileged user (we are root), and that user cannot enter ${path} on the way to ${dir}. ` +
+          'Choose a data/cache directory whose parents are world-executable (e.g. under /var/cache or /tmp), or run as a normal user.',
+      );
+    }
+  }
+}
+
 /** Downloads (once) and unpacks the integ-test-zip distribution; returns its home directory. */
 export async function installElasticsearch(
   cache: string,
@@ -43,7 +57,11 @@ export async function installElasticsearch(
     env,
   );
   const zip = files.find((f) => f.endsWith('.zip'));
-  if (!zip) throw new DevstackError('DEVSTACK_INSTALL_FAILED', `Maven returned no Elasticsearch zip: ${files.join(', ')}`);
+  if (!zip)
+    throw new DevstackError(
+      'DEVSTACK_INSTALL_FAILED',
+      `Maven returned no Elasticsearch zip: ${files.join(', ')}`,
+    );
   const work = await mkdtemp(`${home}.partial-`);
   try {
     // unzip keeps file modes; the JDK's jar tool is the fallback that every Java install has.
@@ -91,7 +109,11 @@ export async function startElasticsearchNode(
   if (!existsSync(configDir)) await cp(join(home, 'config'), configDir, { recursive: true });
   for (const sub of ['data', 'logs', 'tmp']) await mkdir(join(options.dir, sub), { recursive: true });
   const asNobody = isRoot();
-  if (asNobody) await chownTree(options.dir, NOBODY, NOBODY);
+  if (asNobody) {
+    await assertTraversable(options.dir);
+    await assertTraversable(home);
+    await chownTree(options.dir, NOBODY, NOBODY);
+  }
   const logFile = join(options.dir, 'elasticsearch.log');
   const heap = options.heap ?? '512m';
   const settings: Record<string, string | number | boolean> = {

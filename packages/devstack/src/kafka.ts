@@ -135,14 +135,22 @@ export async function startKafkaNode(
 
   if (!existsSync(join(options.dir, 'data', 'meta.properties'))) {
     try {
-      await run(java.bin, [...jvm, '-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', properties], {
-        cwd: options.dir,
-      });
+      await run(
+        java.bin,
+        [...jvm, '-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', properties],
+        {
+          cwd: options.dir,
+        },
+      );
     } catch (err) {
       const detail = String((err as { stderr?: string }).stderr ?? (err as Error).message).slice(-1500);
-      throw new DevstackError('DEVSTACK_INSTALL_FAILED', `Formatting Kafka storage in ${options.dir} failed: ${detail}`, {
-        cause: err,
-      });
+      throw new DevstackError(
+        'DEVSTACK_INSTALL_FAILED',
+        `Formatting Kafka storage in ${options.dir} failed: ${detail}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
 

@@ -81,7 +81,11 @@ export async function resolveInto(
       await writeFile(join(work, 'pom.xml'), pom(dependencies));
       await runMaven(
         work,
-        [`${DEPENDENCY_PLUGIN}:copy-dependencies`, '-DincludeScope=runtime', `-DoutputDirectory=${join(work, 'lib')}`],
+        [
+          `${DEPENDENCY_PLUGIN}:copy-dependencies`,
+          '-DincludeScope=runtime',
+          `-DoutputDirectory=${join(work, 'lib')}`,
+        ],
         env,
       );
       try {

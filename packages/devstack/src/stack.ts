@@ -11,7 +11,10 @@ export async function chooseProvider(options: DevstackOptions = {}): Promise<Pro
   const env = options.env ?? process.env;
   const wanted = options.provider ?? env.SKEIN_DEVSTACK ?? 'auto';
   if (!(PROVIDERS as readonly string[]).includes(wanted)) {
-    throw new DevstackError('DEVSTACK_CONFIG_INVALID', `SKEIN_DEVSTACK=${wanted} is not one of ${PROVIDERS.join(', ')}`);
+    throw new DevstackError(
+      'DEVSTACK_CONFIG_INVALID',
+      `SKEIN_DEVSTACK=${wanted} is not one of ${PROVIDERS.join(', ')}`,
+    );
   }
   if (wanted !== 'auto') return wanted as ProviderName;
   if (env.SKEIN_KAFKA_BROKERS && env.SKEIN_ES_URL) return 'external';

@@ -12,7 +12,13 @@ export {
   type LoadOptions,
 } from './config/schema.js';
 export { parseDuration, parseSize, parseBoolean, parseList } from './config/parse.js';
-export { createLogger, type Logger, type LogLevel, type LogFields, type LoggerOptions } from './log/logger.js';
+export {
+  createLogger,
+  type Logger,
+  type LogLevel,
+  type LogFields,
+  type LoggerOptions,
+} from './log/logger.js';
 export { createRegistry, metricName, LATENCY_BUCKETS } from './metrics/registry.js';
 export {
   startAdminServer,

@@ -14,7 +14,9 @@ export const devstackSchema = {
   'kafka.port': field.port(9092, 'Kafka listener on 127.0.0.1 (0 picks a free port)'),
   'elasticsearch.port': field.port(9200, 'Elasticsearch HTTP on 127.0.0.1 (0 picks a free port)'),
   'elasticsearch.heap': field.oneOf(['512m', '768m', '1g'], '512m', 'Elasticsearch JVM heap'),
-  'data.dir': field.optionalString('Where the local stack keeps its data (default <cache>/stack, cache = SKEIN_CACHE_DIR or ~/.cache/skein)'),
+  'data.dir': field.optionalString(
+    'Where the local stack keeps its data (default <cache>/stack, cache = SKEIN_CACHE_DIR or ~/.cache/skein)',
+  ),
   json: field.boolean(false, 'Print machine-readable JSON instead of text'),
 };
 
@@ -36,7 +38,9 @@ function printStatus(io: CommandIO, statuses: ServiceStatus[], json: boolean): v
   }
   for (const s of statuses) {
     const state = s.healthy ? 'healthy' : s.running ? 'running, not healthy' : 'stopped';
-    io.out(`${s.service.padEnd(14)} ${state.padEnd(22)} ${s.endpoint ?? '-'}${s.logFile && !s.healthy ? `  (log: ${s.logFile})` : ''}`);
+    io.out(
+      `${s.service.padEnd(14)} ${state.padEnd(22)} ${s.endpoint ?? '-'}${s.logFile && !s.healthy ? `  (log: ${s.logFile})` : ''}`,
+    );
   }
 }
 
@@ -62,7 +66,14 @@ export async function devstackCommand(argv: readonly string[], io: CommandIO): P
         env: io.env,
         log: (line) => io.err(line),
       });
-      if (config.json) io.out(JSON.stringify({ kafkaBrokers: stack.kafkaBrokers, elasticsearchUrl: stack.elasticsearchUrl, dataDir }));
+      if (config.json)
+        io.out(
+          JSON.stringify({
+            kafkaBrokers: stack.kafkaBrokers,
+            elasticsearchUrl: stack.elasticsearchUrl,
+            dataDir,
+          }),
+        );
       else {
         io.out(`Kafka          ${stack.kafkaBrokers.join(',')}`);
         io.out(`Elasticsearch  ${stack.elasticsearchUrl}`);

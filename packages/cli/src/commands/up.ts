@@ -18,7 +18,11 @@ ${configHelp(upSchema)}
 `;
 
 /** Runs until SIGINT/SIGTERM, then stops what it started. */
-export async function upCommand(argv: readonly string[], io: CommandIO, until?: Promise<void>): Promise<number> {
+export async function upCommand(
+  argv: readonly string[],
+  io: CommandIO,
+  until?: Promise<void>,
+): Promise<number> {
   const { config } = loadConfig(upSchema, { argv, env: io.env });
   const dataDir = config['data.dir'] ?? defaultDataDir(io.env);
   const existing = await localStatus(dataDir);

@@ -17,10 +17,16 @@ export async function startExternal(env: NodeJS.ProcessEnv): Promise<Devstack> {
     );
   }
   if (!(await kafkaHealthy(brokers))) {
-    throw new DevstackError('DEVSTACK_PROVIDER_UNAVAILABLE', `Kafka at ${brokers.join(',')} does not answer metadata requests`);
+    throw new DevstackError(
+      'DEVSTACK_PROVIDER_UNAVAILABLE',
+      `Kafka at ${brokers.join(',')} does not answer metadata requests`,
+    );
   }
   if (!(await elasticsearchHealthy(url).catch(() => false))) {
-    throw new DevstackError('DEVSTACK_PROVIDER_UNAVAILABLE', `Elasticsearch at ${url} is not yellow or green`);
+    throw new DevstackError(
+      'DEVSTACK_PROVIDER_UNAVAILABLE',
+      `Elasticsearch at ${url} is not yellow or green`,
+    );
   }
   return { provider: 'external', kafkaBrokers: brokers, elasticsearchUrl: url, stop: async () => undefined };
 }

@@ -46,8 +46,13 @@ export async function startLocal(options: DevstackOptions): Promise<Devstack> {
 
   const java = await findJava(env);
   const started = Date.now();
-  log(`installing Kafka ${KAFKA_VERSION} and Elasticsearch ${ELASTICSEARCH_VERSION} into ${cache} (cached after the first run)`);
-  const [classpath, esHome] = await Promise.all([installKafka(cache, env), installElasticsearch(cache, java, env)]);
+  log(
+    `installing Kafka ${KAFKA_VERSION} and Elasticsearch ${ELASTICSEARCH_VERSION} into ${cache} (cached after the first run)`,
+  );
+  const [classpath, esHome] = await Promise.all([
+    installKafka(cache, env),
+    installElasticsearch(cache, java, env),
+  ]);
   log(`installed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   const kafkaPort = await choosePort(options.kafkaPort, 9092, 'Kafka');

@@ -42,9 +42,13 @@ export async function startTestcontainers(heap: string): Promise<Devstack> {
   try {
     tc = await import('testcontainers');
   } catch (err) {
-    throw new DevstackError('DEVSTACK_PROVIDER_UNAVAILABLE', 'The optional dependency testcontainers is not installed', {
-      cause: err,
-    });
+    throw new DevstackError(
+      'DEVSTACK_PROVIDER_UNAVAILABLE',
+      'The optional dependency testcontainers is not installed',
+      {
+        cause: err,
+      },
+    );
   }
   // The broker must advertise the port the host sees, so that port is chosen before the container starts.
   const kafkaPort = await freePort();
@@ -85,7 +89,11 @@ export async function startTestcontainers(heap: string): Promise<Devstack> {
     ]);
     const brokers = [`127.0.0.1:${kafkaPort}`];
     const url = `http://127.0.0.1:${es.getMappedPort(9200)}`;
-    await waitUntil(() => kafkaHealthy(brokers), { what: 'Kafka container', timeoutMs: 90_000, logFile: 'docker logs' });
+    await waitUntil(() => kafkaHealthy(brokers), {
+      what: 'Kafka container',
+      timeoutMs: 90_000,
+      logFile: 'docker logs',
+    });
     await waitUntil(() => elasticsearchHealthy(url), {
       what: 'Elasticsearch container',
       timeoutMs: 120_000,

@@ -32,23 +32,32 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     void (async () => {
       try {
         if (req.method !== 'GET' && req.method !== 'HEAD') {
-          res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'application/json' }).end('{"error":"method not allowed"}');
+          res
+            .writeHead(405, { allow: 'GET, HEAD', 'content-type': 'application/json' })
+            .end('{"error":"method not allowed"}');
         } else if (path === '/metrics') {
           const body = await options.registry.metrics();
           res.writeHead(200, { 'content-type': options.registry.contentType }).end(body);
         } else if (path === '/health' || path === '/') {
           const report = await options.health();
           const ok = report.state === 'ok' && Object.values(report.checks ?? {}).every(Boolean);
-          res
-            .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
-            .end(JSON.stringify({ status: ok ? 'ok' : report.state === 'ok' ? 'degraded' : report.state, checks: report.checks ?? {} }));
+          res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(
+            JSON.stringify({
+              status: ok ? 'ok' : report.state === 'ok' ? 'degraded' : report.state,
+              checks: report.checks ?? {},
+            }),
+          );
         } else if (path === '/live') {
           res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"alive"}');
         } else {
-          res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found; try /metrics or /health"}');
+          res
+            .writeHead(404, { 'content-type': 'application/json' })
+            .end('{"error":"not found; try /metrics or /health"}');
         }
       } catch (err) {
-        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: (err as Error).message }));
+        res
+          .writeHead(500, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: (err as Error).message }));
       }
     })();
   });

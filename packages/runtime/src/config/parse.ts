@@ -1,6 +1,14 @@
 // Parsers for configuration values written by people: durations, sizes, booleans, lists.
 
-const DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_UNITS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
 
 /**
  * Parses a Go-style duration ("1.5s", "100ms", "1h30m", "250us") into milliseconds.

@@ -42,7 +42,11 @@ function make<T>(
 }
 
 const text = (raw: unknown): string | undefined =>
-  typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : undefined;
+  typeof raw === 'string'
+    ? raw
+    : typeof raw === 'number' || typeof raw === 'boolean'
+      ? String(raw)
+      : undefined;
 
 function integer(raw: unknown, min: number, max: number): number | Invalid {
   const t = text(raw);
@@ -78,7 +82,12 @@ export const field = {
   port: (def: number, doc: string, options: FieldOptions = {}) =>
     make('port', def, doc, options, (raw) => integer(raw, 0, 65535)),
 
-  number: (def: number, doc: string, range: { min?: number; max?: number } = {}, options: FieldOptions = {}) =>
+  number: (
+    def: number,
+    doc: string,
+    range: { min?: number; max?: number } = {},
+    options: FieldOptions = {},
+  ) =>
     make('number', def, doc, options, (raw) => {
       const t = text(raw);
       const n = t === undefined || t.trim() === '' ? NaN : Number(t);
@@ -225,7 +234,10 @@ export function loadConfig<S extends Schema>(schema: S, options: LoadOptions = {
     if (!key) throw new ConfigError(`--${name}`, 'unknown option; --help lists every option');
     if (value === undefined) {
       const next = argv[i + 1];
-      if (schema[key]?.type === 'boolean' && (next === undefined || next.startsWith('--') || parseBoolean(next) === undefined)) {
+      if (
+        schema[key]?.type === 'boolean' &&
+        (next === undefined || next.startsWith('--') || parseBoolean(next) === undefined)
+      ) {
         value = true;
       } else if (next === undefined) {
         throw new ConfigError(`--${name}`, 'needs a value');
@@ -275,7 +287,10 @@ export function loadConfig<S extends Schema>(schema: S, options: LoadOptions = {
     const value = spec.parse(given.value);
     if (typeof value === 'object' && value !== null && 'invalid' in value) {
       const shown = spec.secret ? '' : ` ${JSON.stringify(given.value)}`;
-      throw new ConfigError(key, `expected ${(value as Invalid).invalid}, got${shown || ' a value'} (from ${given.source})`);
+      throw new ConfigError(
+        key,
+        `expected ${(value as Invalid).invalid}, got${shown || ' a value'} (from ${given.source})`,
+      );
     }
     config[key] = value;
     sources[key] = given.source;
@@ -290,5 +305,8 @@ export function configHelp(schema: Schema): string {
     const envs = [envName(key), ...spec.env].join(', ');
     return `  ${flagName(key)} <${spec.type}>\n      ${spec.doc}\n      default ${def}; env ${envs}`;
   });
-  return [...rows, '  --config <file>\n      YAML file with any of the keys above (nested or dotted); env SKEIN_CONFIG'].join('\n');
+  return [
+    ...rows,
+    '  --config <file>\n      YAML file with any of the keys above (nested or dotted); env SKEIN_CONFIG',
+  ].join('\n');
 }

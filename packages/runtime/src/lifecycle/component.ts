@@ -10,7 +10,10 @@ export const commonSchema = {
   'admin.host': field.string('0.0.0.0', 'Address of the admin HTTP server (/metrics, /health, /live)'),
   'log.level': field.oneOf(['debug', 'info', 'warn', 'error'], 'info', 'Lowest level logged'),
   'log.format': field.oneOf(['json', 'pretty'], 'json', 'json lines for collectors, pretty for people'),
-  'shutdown.timeout': field.duration('20s', 'How long a SIGTERM drain may take before the process exits anyway'),
+  'shutdown.timeout': field.duration(
+    '20s',
+    'How long a SIGTERM drain may take before the process exits anyway',
+  ),
 } satisfies Schema;
 
 export interface ComponentContext<S extends Schema> {

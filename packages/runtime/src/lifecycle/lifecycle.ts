@@ -45,7 +45,9 @@ export class Lifecycle {
         await this.stop(`${service.name} failed to start`);
         throw err instanceof SkeinError
           ? err
-          : new SkeinError('START_FAILED', `${service.name} failed to start: ${(err as Error).message}`, { cause: err });
+          : new SkeinError('START_FAILED', `${service.name} failed to start: ${(err as Error).message}`, {
+              cause: err,
+            });
       }
     }
     this.#state = 'ok';
@@ -60,10 +62,13 @@ export class Lifecycle {
       for (const service of [...this.#started].reverse()) {
         const left = Math.max(0, deadline - Date.now());
         let timer: NodeJS.Timeout | undefined;
-        const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), left)));
+        const timedOut = new Promise<'timeout'>(
+          (resolve) => (timer = setTimeout(() => resolve('timeout'), left)),
+        );
         try {
           const result = await Promise.race([service.stop(deadline).then(() => 'ok' as const), timedOut]);
-          if (result === 'timeout') this.options.logger.error('drain deadline passed', { service: service.name });
+          if (result === 'timeout')
+            this.options.logger.error('drain deadline passed', { service: service.name });
         } catch (err) {
           this.options.logger.error('stop failed', { service: service.name, error: err });
         } finally {

@@ -41,13 +41,20 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     if (RANK[lvl] < RANK[level]) return;
     const all: LogFields = { ...base, ...fields };
     if (format === 'json') {
-      write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg: message, ...all }, (_k, v: unknown) => serialise(v)));
+      write(
+        JSON.stringify(
+          { time: new Date().toISOString(), level: lvl, msg: message, ...all },
+          (_k, v: unknown) => serialise(v),
+        ),
+      );
       return;
     }
     const extra = Object.entries(all)
       .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(serialise(v))}`)
       .join(' ');
-    write(`${new Date().toISOString().slice(11, 23)} ${lvl.toUpperCase().padEnd(5)} ${message}${extra ? `  ${extra}` : ''}`);
+    write(
+      `${new Date().toISOString().slice(11, 23)} ${lvl.toUpperCase().padEnd(5)} ${message}${extra ? `  ${extra}` : ''}`,
+    );
   };
 
   return {
