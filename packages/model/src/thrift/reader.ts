@@ -1,0 +1,426 @@
+import { DecodeError } from '../errors.js';
+import { hex32 } from './hex.js';
+import {
+  MAX_DEPTH,
+  T_BOOL,
+  T_BYTE,
+  T_DOUBLE,
+  T_I16,
+  T_I32,
+  T_I64,
+  T_LIST,
+  T_MAP,
+  T_SET,
+  T_STOP,
+  T_STRING,
+  T_STRUCT,
+} from './types.js';
+
+const TWO_32 = 4294967296;
+
+/**
+ * Reads thrift values from one buffer at a moving offset. Every read checks bounds and throws DecodeError,
+ * so decoders built on it can never read past the input, loop forever or allocate more than it justifies.
+ */
+export abstract class ThriftReader {
+  pos: number;
+  readonly end: number;
+  readonly buf: Uint8Array;
+  protected readonly view: DataView;
+  /** Field id of the field header just read. */
+  fieldId = 0;
+  /** Element type of the list or set header just read. */
+  elemType = 0;
+
+  constructor(buf: Uint8Array, offset = 0, end = buf.length) {
+    this.buf = buf;
+    this.pos = offset;
+    this.end = end;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  abstract readStructBegin(): void;
+  abstract readStructEnd(): void;
+  /** Reads a field header and returns its type (T_STOP at the end of a struct); sets fieldId. */
+  abstract readFieldBegin(): number;
+  /** Reads a list or set header and returns its size; sets elemType. Size is checked against the bytes left. */
+  abstract readListBegin(): number;
+  abstract readMapBegin(): { keyType: number; valueType: number; size: number };
+  abstract readBool(): boolean;
+  abstract readByte(): number;
+  abstract readI16(): number;
+  abstract readI32(): number;
+  /** Reads an i64 into hi/lo (two's complement halves). */
+  abstract readI64(): void;
+  abstract readDouble(): number;
+  /** Length of the string/binary that follows; checked against the bytes left. */
+  abstract readBinaryLength(): number;
+
+  /** Halves of the last i64 read. */
+  hi = 0;
+  lo = 0;
+
+  truncated(what: string): DecodeError {
+    return new DecodeError('DECODE_TRUNCATED', `input ends inside ${what}`, this.pos);
+  }
+
+  protected need(n: number, what: string): void {
+    if (this.pos + n > this.end) throw this.truncated(what);
+  }
+
+  protected checkLength(n: number, what: string, minBytesEach: number): number {
+    if (n < 0) throw new DecodeError('DECODE_BAD_LENGTH', `negative ${what} length ${n}`, this.pos);
+    if (n * minBytesEach > this.end - this.pos) {
+      throw new DecodeError('DECODE_BAD_LENGTH', `${what} length ${n} exceeds the ${this.end - this.pos} bytes left`, this.pos);
+    }
+    return n;
+  }
+
+  readString(): string {
+    const n = this.readBinaryLength();
+    const start = this.pos;
+    this.pos += n;
+    return utf8(this.buf, start, this.pos);
+  }
+
+  /** A copy, so a decoded value never pins the (possibly large) input buffer. */
+  readBinary(): Uint8Array {
+    const n = this.readBinaryLength();
+    const start = this.pos;
+    this.pos += n;
+    const out = new Uint8Array(n);
+    out.set(this.buf.subarray(start, this.pos));
+    return out;
+  }
+
+  /** The last i64 as 16 lowercase hex chars. */
+  readI64Hex(): string {
+    this.readI64();
+    return hex32(this.hi) + hex32(this.lo);
+  }
+
+  /** The last i64 as a number; DECODE_BAD_VALUE if it does not fit exactly (timestamps and durations). */
+  readI64Number(what: string): number {
+    this.readI64();
+    const n = (this.hi | 0) * TWO_32 + (this.lo >>> 0);
+    if (!Number.isSafeInteger(n)) throw new DecodeError('DECODE_BAD_VALUE', `${what} ${n} is out of range`, this.pos);
+    return n;
+  }
+
+  readI64BigInt(): bigint {
+    this.readI64();
+    const hi = this.hi | 0;
+    if (hi >= -2097152 && hi < 2097152) return BigInt(hi * TWO_32 + (this.lo >>> 0));
+    return (BigInt(hi) << 32n) | BigInt(this.lo >>> 0);
+  }
+
+  /** Skips one value of `type`, whatever it holds, within the nesting limit. */
+  skip(type: number, depth = 0): void {
+    if (depth > MAX_DEPTH) throw new DecodeError('DECODE_TOO_DEEP', `nesting deeper than ${MAX_DEPTH}`, this.pos);
+    switch (type) {
+      case T_BOOL:
+        this.readBool();
+        return;
+      case T_BYTE:
+        this.readByte();
+        return;
+      case T_I16:
+        this.readI16();
+        return;
+      case T_I32:
+        this.readI32();
+        return;
+      case T_I64:
+        this.readI64();
+        return;
+      case T_DOUBLE:
+        this.readDouble();
+        return;
+      case T_STRING: {
+        // Not `pos += readBinaryLength()`: that would add to the position from before the length was read.
+        const n = this.readBinaryLength();
+        this.pos += n;
+        return;
+      }
+      case T_STRUCT: {
+        this.readStructBegin();
+        for (let t = this.readFieldBegin(); t !== T_STOP; t = this.readFieldBegin()) this.skip(t, depth + 1);
+        this.readStructEnd();
+        return;
+      }
+      case T_LIST:
+      case T_SET: {
+        const size = this.readListBegin();
+        const elem = this.elemType;
+        for (let i = 0; i < size; i++) this.skip(elem, depth + 1);
+        return;
+      }
+      case T_MAP: {
+        const { keyType, valueType, size } = this.readMapBegin();
+        for (let i = 0; i < size; i++) {
+          this.skip(keyType, depth + 1);
+          this.skip(valueType, depth + 1);
+        }
+        return;
+      }
+      default:
+        throw new DecodeError('DECODE_BAD_TYPE', `unknown thrift type ${type}`, this.pos);
+    }
+  }
+}
+
+// Short ASCII strings (tag keys, most values) are the common case: building them directly avoids the
+// native call overhead of toString('utf8'); anything else goes to the native decoder.
+function utf8(buf: Uint8Array, start: number, end: number): string {
+  if (end - start <= 24) {
+    let out = '';
+    for (let i = start; i < end; i++) {
+      const c = buf[i] as number;
+      if (c > 127) return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('utf8');
+      out += String.fromCharCode(c);
+    }
+    return out;
+  }
+  return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('utf8');
+}
+
+/** Thrift's binary protocol: big-endian fixed-width integers, i32 lengths. */
+export class BinaryReader extends ThriftReader {
+  readStructBegin(): void {}
+  readStructEnd(): void {}
+
+  readFieldBegin(): number {
+    this.need(1, 'a field header');
+    const type = this.buf[this.pos++] as number;
+    if (type === T_STOP) return T_STOP;
+    this.need(2, 'a field header');
+    this.fieldId = this.view.getInt16(this.pos);
+    this.pos += 2;
+    return type;
+  }
+
+  readListBegin(): number {
+    this.need(5, 'a list header');
+    this.elemType = this.buf[this.pos] as number;
+    const size = this.view.getInt32(this.pos + 1);
+    this.pos += 5;
+    return this.checkLength(size, 'list', 1);
+  }
+
+  readMapBegin(): { keyType: number; valueType: number; size: number } {
+    this.need(6, 'a map header');
+    const keyType = this.buf[this.pos] as number;
+    const valueType = this.buf[this.pos + 1] as number;
+    const size = this.view.getInt32(this.pos + 2);
+    this.pos += 6;
+    return { keyType, valueType, size: this.checkLength(size, 'map', 2) };
+  }
+
+  readBool(): boolean {
+    return this.readByte() !== 0;
+  }
+
+  readByte(): number {
+    this.need(1, 'a byte');
+    return this.view.getInt8(this.pos++);
+  }
+
+  readI16(): number {
+    this.need(2, 'an i16');
+    const v = this.view.getInt16(this.pos);
+    this.pos += 2;
+    return v;
+  }
+
+  readI32(): number {
+    this.need(4, 'an i32');
+    const v = this.view.getInt32(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  readI64(): void {
+    this.need(8, 'an i64');
+    const b = this.buf;
+    const p = this.pos;
+    this.hi = ((b[p] as number) << 24) | ((b[p + 1] as number) << 16) | ((b[p + 2] as number) << 8) | (b[p + 3] as number);
+    this.lo = ((b[p + 4] as number) << 24) | ((b[p + 5] as number) << 16) | ((b[p + 6] as number) << 8) | (b[p + 7] as number);
+    this.pos = p + 8;
+  }
+
+  readDouble(): number {
+    this.need(8, 'a double');
+    const v = this.view.getFloat64(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  readBinaryLength(): number {
+    const n = this.readI32();
+    return this.checkLength(n, 'string', 1);
+  }
+}
+
+// Compact protocol type codes.
+const C_TRUE = 1;
+const C_FALSE = 2;
+const COMPACT_TO_TTYPE: readonly number[] = [T_STOP, T_BOOL, T_BOOL, T_BYTE, T_I16, T_I32, T_I64, T_DOUBLE, T_STRING, T_LIST, T_SET, T_MAP, T_STRUCT];
+
+/** Thrift's compact protocol: zigzag varints, field-id deltas, bools folded into field headers. */
+export class CompactReader extends ThriftReader {
+  #lastFieldId = 0;
+  #stack: number[] = [];
+  /** A bool field's value travels in its header; -1 when none is pending. */
+  #pendingBool = -1;
+
+  readStructBegin(): void {
+    this.#stack.push(this.#lastFieldId);
+    this.#lastFieldId = 0;
+  }
+
+  readStructEnd(): void {
+    this.#lastFieldId = this.#stack.pop() ?? 0;
+  }
+
+  #type(code: number): number {
+    const t = COMPACT_TO_TTYPE[code];
+    if (t === undefined) {
+      throw new DecodeError('DECODE_BAD_TYPE', `unknown compact type ${code}`, this.pos);
+    }
+    return t;
+  }
+
+  readFieldBegin(): number {
+    this.need(1, 'a field header');
+    const byte = this.buf[this.pos++] as number;
+    const code = byte & 0x0f;
+    if (code === 0) {
+      if (byte !== 0) throw new DecodeError('DECODE_BAD_TYPE', `field header ${byte} has no type`, this.pos - 1);
+      return T_STOP;
+    }
+    const delta = byte >>> 4;
+    this.fieldId = delta !== 0 ? this.#lastFieldId + delta : zigzag32(this.#varint32());
+    this.#lastFieldId = this.fieldId;
+    const type = this.#type(code);
+    if (type === T_BOOL) this.#pendingBool = code === C_TRUE ? 1 : 0;
+    return type;
+  }
+
+  readListBegin(): number {
+    this.need(1, 'a list header');
+    const byte = this.buf[this.pos++] as number;
+    let size = byte >>> 4;
+    this.elemType = this.#type(byte & 0x0f);
+    if (this.elemType === T_STOP) throw new DecodeError('DECODE_BAD_TYPE', 'list of type stop', this.pos - 1);
+    if (size === 15) size = this.#varint32();
+    return this.checkLength(size, 'list', 1);
+  }
+
+  readMapBegin(): { keyType: number; valueType: number; size: number } {
+    const size = this.#varint32();
+    if (size === 0) return { keyType: T_STOP, valueType: T_STOP, size: 0 };
+    this.need(1, 'a map header');
+    const types = this.buf[this.pos++] as number;
+    const keyType = this.#type(types >>> 4);
+    const valueType = this.#type(types & 0x0f);
+    return { keyType, valueType, size: this.checkLength(size, 'map', 2) };
+  }
+
+  readBool(): boolean {
+    if (this.#pendingBool !== -1) {
+      const v = this.#pendingBool === 1;
+      this.#pendingBool = -1;
+      return v;
+    }
+    this.need(1, 'a bool');
+    return this.buf[this.pos++] === C_TRUE;
+  }
+
+  readByte(): number {
+    this.need(1, 'a byte');
+    return this.view.getInt8(this.pos++);
+  }
+
+  readI16(): number {
+    return zigzag32(this.#varint32());
+  }
+
+  readI32(): number {
+    return zigzag32(this.#varint32());
+  }
+
+  readI64(): void {
+    // Up to 10 varint bytes into two 32-bit halves, then undo the zigzag, without BigInt.
+    const b = this.buf;
+    let lo = 0;
+    let hi = 0;
+    let p = this.pos;
+    let shift = 0;
+    let byte: number;
+    for (;;) {
+      if (p >= this.end) {
+        this.pos = p;
+        throw this.truncated('an i64');
+      }
+      byte = b[p++] as number;
+      if (shift < 28) {
+        lo |= (byte & 0x7f) << shift;
+      } else if (shift === 28) {
+        lo |= (byte & 0x0f) << 28;
+        hi = (byte & 0x7f) >>> 4;
+      } else if (shift < 64) {
+        hi |= (byte & 0x7f) << (shift - 32);
+      }
+      if ((byte & 0x80) === 0) break;
+      shift += 7;
+      if (shift >= 70) {
+        this.pos = p;
+        throw new DecodeError('DECODE_BAD_VALUE', 'varint longer than 10 bytes', p);
+      }
+    }
+    this.pos = p;
+    const neg = lo & 1;
+    let l = (lo >>> 1) | (hi << 31);
+    let h = hi >>> 1;
+    if (neg) {
+      l = ~l;
+      h = ~h;
+    }
+    this.lo = l | 0;
+    this.hi = h | 0;
+  }
+
+  readDouble(): number {
+    // Compact doubles are little-endian, unlike everything in the binary protocol.
+    this.need(8, 'a double');
+    const v = this.view.getFloat64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+
+  readBinaryLength(): number {
+    return this.checkLength(this.#varint32(), 'string', 1);
+  }
+
+  #varint32(): number {
+    let result = 0;
+    let shift = 0;
+    for (;;) {
+      if (this.pos >= this.end) throw this.truncated('a varint');
+      const byte = this.buf[this.pos++] as number;
+      result |= (byte & 0x7f) << shift;
+      if ((byte & 0x80) === 0) return result >>> 0;
+      shift += 7;
+      if (shift > 28) throw new DecodeError('DECODE_BAD_VALUE', 'varint32 longer than 5 bytes', this.pos);
+    }
+  }
+}
+
+function zigzag32(n: number): number {
+  return (n >>> 1) ^ -(n & 1);
+}
+
+/** A reader for `protocol` over `buf[offset, end)`. */
+export function readerFor(protocol: 'compact' | 'binary', buf: Uint8Array, offset = 0, end = buf.length): ThriftReader {
+  return protocol === 'compact' ? new CompactReader(buf, offset, end) : new BinaryReader(buf, offset, end);
+}

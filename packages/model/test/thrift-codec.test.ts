@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decodeAgentMessage, decodeBatch, encodeBatch, encodeEmitBatch, splitEmitBatch } from '../src/thrift/codec.js';
+import { splitBatchByTrace } from '../src/thrift/split.js';
+import type { Batch, Span } from '../src/types.js';
+import { Gen, rng } from './support/random.js';
+import {
+  referenceDecodeBatch,
+  referenceDecodeEmitBatch,
+  referenceEncodeBatch,
+  referenceEncodeEmitBatch,
+} from './support/thrift-reference.js';
+
+const PROTOCOLS = ['compact', 'binary'] as const;
+
+/** A span as it should look after a round trip: spans of a batch share the batch's process. */
+function normalise(batch: Batch): Batch {
+  return { ...batch, spans: batch.spans.map((s): Span => ({ ...s, process: batch.process })) };
+}
+
+const handBuilt: Batch = (() => {
+  const process = {
+    serviceName: 'checkout',
+    tags: [
+      { key: 'hostname', type: 'string', value: 'pod-1' },
+      { key: 'ip', type: 'string', value: '10.0.0.7' },
+    ],
+  } as const;
+  const p = { serviceName: process.serviceName, tags: [...process.tags] };
+  const span: Span = {
+    traceId: '00000000000000017fffffffffffffff',
+    spanId: '8000000000000001',
+    parentSpanId: '00000000000000ff',
+    operationName: 'GET /orders/{id} — ünïcode',
+    references: [{ refType: 'FOLLOWS_FROM', traceId: 'ffffffffffffffff0000000000000001', spanId: '0000000000000002' }],
+    flags: 3,
+    startTime: 1_732_000_000_123_456,
+    duration: 1500,
+    tags: [
+      { key: 's', type: 'string', value: 'hello' },
+      { key: 'b', type: 'bool', value: true },
+      { key: 'f', type: 'bool', value: false },
+      { key: 'big', type: 'int64', value: 9007199254740993n },
+      { key: 'neg', type: 'int64', value: -9223372036854775808n },
+      { key: 'd', type: 'float64', value: -2.5 },
+      { key: 'bin', type: 'binary', value: Uint8Array.from([0, 255, 128]) },
+    ],
+    logs: [{ timestamp: 1_732_000_000_123_999, fields: [{ key: 'event', type: 'string', value: 'retry' }] }],
+    process: p,
+  };
+  return { process: p, spans: [span], seqNo: 42n };
+})();
+
+describe('thrift Batch codec', () => {
+  for (const protocol of PROTOCOLS) {
+    it(`${protocol}: decodes a hand-built batch exactly as the thrift package encoded it`, () => {
+      const bytes = referenceEncodeBatch(handBuilt, protocol);
+      assert.deepStrictEqual(decodeBatch(bytes, protocol), normalise(handBuilt));
+    });
+
+    it(`${protocol}: agrees with the thrift package on 500 random batches, both directions`, () => {
+      const g = new Gen(rng(protocol === 'compact' ? 1 : 2));
+      for (let i = 0; i < 500; i++) {
+        const batch = normalise(g.batch());
+        const ours = encodeBatch(batch, protocol);
+        assert.deepStrictEqual(referenceDecodeBatch(ours, protocol), batch, `reference decode of ours, case ${i}`);
+        const theirs = referenceEncodeBatch(batch, protocol);
+        assert.deepStrictEqual(decodeBatch(theirs, protocol), batch, `our decode of reference, case ${i}`);
+        // Same field order and the same optional fields written: the bytes match too.
+        assert.deepStrictEqual(ours, theirs, `identical bytes, case ${i}`);
+      }
+    });
+
+    it(`${protocol}: reads and writes agent emitBatch envelopes like jaeger clients send them`, () => {
+      const g = new Gen(rng(7));
+      for (let i = 0; i < 50; i++) {
+        const batch = normalise(g.batch());
+        const seqId = g.int(0, 2 ** 31 - 1);
+        const packet = referenceEncodeEmitBatch(batch, protocol, seqId);
+        const decoded = decodeAgentMessage(packet, protocol);
+        assert.deepStrictEqual(decoded, { method: 'emitBatch', seqId, batch });
+        assert.deepStrictEqual(referenceDecodeEmitBatch(encodeEmitBatch(batch, protocol, seqId), protocol), { name: 'emitBatch', seqId, batch });
+      }
+    });
+  }
+
+  it('rejects what the IDL requires but the input lacks', () => {
+    const noProcess = Buffer.from([0x19, 0x0c, 0x00]); // compact: field 2 list<struct> of size 0, stop
+    assert.throws(() => decodeBatch(noProcess, 'compact'), { name: 'DecodeError', code: 'DECODE_MISSING_FIELD', message: /Batch\.process/ });
+  });
+
+  it('rejects trailing bytes after a batch', () => {
+    const bytes = Buffer.concat([encodeBatch(handBuilt, 'compact'), Buffer.from([0])]);
+    assert.throws(() => decodeBatch(bytes, 'compact'), { code: 'DECODE_BAD_LENGTH', message: /1 unexpected bytes after the Batch/ });
+  });
+});
+
+describe('splitting batches by trace', () => {
+  for (const protocol of PROTOCOLS) {
+    it(`${protocol}: gives one compact batch per trace holding exactly that trace's spans, in order`, () => {
+      const g = new Gen(rng(11));
+      for (let i = 0; i < 200; i++) {
+        const batch = normalise(g.batch(20));
+        const packet = encodeEmitBatch(batch, protocol, i);
+        const split = splitEmitBatch(packet, protocol);
+        assert.equal(split.serviceName, batch.process.serviceName);
+        assert.equal(split.spanCount, batch.spans.length);
+        const expectedOrder = [...new Set(batch.spans.map((s) => s.traceId))];
+        assert.deepStrictEqual(split.traces.map((t) => t.traceId), expectedOrder);
+        for (const trace of split.traces) {
+          const decoded = decodeBatch(trace.value, 'compact');
+          const expected = batch.spans.filter((s) => s.traceId === trace.traceId);
+          assert.equal(trace.spanCount, expected.length);
+          assert.deepStrictEqual(decoded, { process: batch.process, spans: expected });
+          // And the thrift package reads the result the same way.
+          assert.deepStrictEqual(referenceDecodeBatch(trace.value, 'compact'), decoded);
+        }
+      }
+    });
+  }
+
+  it('copies compact span bytes verbatim instead of re-encoding them', () => {
+    const batch = normalise(new Gen(rng(5)).batch(5));
+    const bytes = encodeBatch(batch, 'compact');
+    const { traces } = splitBatchByTrace(bytes, 'compact');
+    for (const t of traces) {
+      const spanBytes = encodeBatch({ process: batch.process, spans: batch.spans.filter((s) => s.traceId === t.traceId) }, 'compact');
+      assert.deepStrictEqual(t.value, spanBytes);
+    }
+  });
+
+  it('refuses a span without a trace ID', () => {
+    // Batch{process{serviceName "a"}, spans [Span{spanId 1}]} in compact.
+    const bytes = Buffer.from([0x1c, 0x18, 0x01, 0x61, 0x00, 0x19, 0x1c, 0x36, 0x02, 0x00, 0x00]);
+    assert.throws(() => splitBatchByTrace(bytes, 'compact'), { code: 'DECODE_MISSING_FIELD', message: /Span\.traceIdLow/ });
+  });
+});
