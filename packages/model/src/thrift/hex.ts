@@ -1,9 +1,12 @@
 // Byte-to-hex lookup: IDs are formatted millions of times a second, and a table beats toString(16) + padStart.
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
+// 16-bit table (64 Ki strings, built once): half the lookups and concatenations of a byte table.
+const HEX4: string[] = Array.from({ length: 65536 }, (_, i) => (HEX[i >>> 8] as string) + HEX[i & 255]);
+
 /** 8 lowercase hex chars of a 32-bit value. */
 export function hex32(n: number): string {
-  return (HEX[(n >>> 24) & 255] as string) + HEX[(n >>> 16) & 255] + HEX[(n >>> 8) & 255] + HEX[n & 255];
+  return (HEX4[(n >>> 16) & 0xffff] as string) + HEX4[n & 0xffff];
 }
 
 const NIBBLE = new Int8Array(128).fill(-1);

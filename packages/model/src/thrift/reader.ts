@@ -1,5 +1,6 @@
 import { DecodeError } from '../errors.js';
 import { hex32 } from './hex.js';
+import { decodeString } from './strings.js';
 import {
   MAX_DEPTH,
   T_BOOL,
@@ -26,6 +27,8 @@ export abstract class ThriftReader {
   pos: number;
   readonly end: number;
   readonly buf: Uint8Array;
+  /** The same bytes as a Buffer, for native string decoding. */
+  protected readonly nodeBuf: Buffer;
   protected readonly view: DataView;
   /** Field id of the field header just read. */
   fieldId = 0;
@@ -37,6 +40,7 @@ export abstract class ThriftReader {
     this.pos = offset;
     this.end = end;
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.nodeBuf = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   abstract readStructBegin(): void;
@@ -80,7 +84,7 @@ export abstract class ThriftReader {
     const n = this.readBinaryLength();
     const start = this.pos;
     this.pos += n;
-    return utf8(this.buf, start, this.pos);
+    return decodeString(this.nodeBuf, start, this.pos);
   }
 
   /** A copy, so a decoded value never pins the (possibly large) input buffer. */
@@ -96,7 +100,7 @@ export abstract class ThriftReader {
   /** The last i64 as 16 lowercase hex chars. */
   readI64Hex(): string {
     this.readI64();
-    return hex32(this.hi) + hex32(this.lo);
+    return i64Hex(this.hi, this.lo);
   }
 
   /** The last i64 as a number; DECODE_BAD_VALUE if it does not fit exactly (timestamps and durations). */
@@ -169,19 +173,22 @@ export abstract class ThriftReader {
   }
 }
 
-// Short ASCII strings (tag keys, most values) are the common case: building them directly avoids the
-// native call overhead of toString('utf8'); anything else goes to the native decoder.
-function utf8(buf: Uint8Array, start: number, end: number): string {
-  if (end - start <= 24) {
-    let out = '';
-    for (let i = start; i < end; i++) {
-      const c = buf[i] as number;
-      if (c > 127) return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('utf8');
-      out += String.fromCharCode(c);
-    }
-    return out;
-  }
-  return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('utf8');
+// ID halves repeat: every span of a trace carries the same trace ID, and the high half of a 64-bit trace ID
+// is zero. A small direct-mapped cache turns those repeats into two integer compares.
+const ID_SLOTS = 256;
+const idHi = new Int32Array(ID_SLOTS);
+const idLo = new Int32Array(ID_SLOTS);
+const idHex: string[] = new Array<string>(ID_SLOTS).fill('');
+
+function i64Hex(hi: number, lo: number): string {
+  const slot = (hi ^ lo ^ (lo >>> 8) ^ (lo >>> 16)) & (ID_SLOTS - 1);
+  const cached = idHex[slot] as string;
+  if (cached !== '' && idHi[slot] === hi && idLo[slot] === lo) return cached;
+  const s = hex32(hi) + hex32(lo);
+  idHi[slot] = hi;
+  idLo[slot] = lo;
+  idHex[slot] = s;
+  return s;
 }
 
 /** Thrift's binary protocol: big-endian fixed-width integers, i32 lengths. */
@@ -190,12 +197,17 @@ export class BinaryReader extends ThriftReader {
   readStructEnd(): void {}
 
   readFieldBegin(): number {
-    this.need(1, 'a field header');
-    const type = this.buf[this.pos++] as number;
-    if (type === T_STOP) return T_STOP;
-    this.need(2, 'a field header');
-    this.fieldId = this.view.getInt16(this.pos);
-    this.pos += 2;
+    const p = this.pos;
+    if (p >= this.end) throw this.truncated('a field header');
+    const b = this.buf;
+    const type = b[p] as number;
+    if (type === T_STOP) {
+      this.pos = p + 1;
+      return T_STOP;
+    }
+    if (p + 3 > this.end) throw this.truncated('a field header');
+    this.fieldId = (((b[p + 1] as number) << 24) >> 16) | (b[p + 2] as number);
+    this.pos = p + 3;
     return type;
   }
 
@@ -233,10 +245,11 @@ export class BinaryReader extends ThriftReader {
   }
 
   readI32(): number {
-    this.need(4, 'an i32');
-    const v = this.view.getInt32(this.pos);
-    this.pos += 4;
-    return v;
+    const p = this.pos;
+    if (p + 4 > this.end) throw this.truncated('an i32');
+    const b = this.buf;
+    this.pos = p + 4;
+    return ((b[p] as number) << 24) | ((b[p + 1] as number) << 16) | ((b[p + 2] as number) << 8) | (b[p + 3] as number);
   }
 
   readI64(): void {

@@ -1,0 +1,27 @@
+export type {
+  Batch,
+  ClientStats,
+  KeyValue,
+  Log,
+  Process,
+  Span,
+  SpanId,
+  SpanRef,
+  SpanRefType,
+  Trace,
+  TraceId,
+  ValueType,
+} from './types.js';
+export { FLAG_DEBUG, FLAG_FIREHOSE, FLAG_SAMPLED, ZERO_SPAN_ID } from './types.js';
+export { DecodeError, type DecodeErrorCode } from './errors.js';
+export { jaegerTraceIdString, parentSpanIdOf, parseSpanId, parseTraceId } from './ids.js';
+export {
+  decodeAgentMessage,
+  decodeBatch,
+  encodeBatch,
+  encodeEmitBatch,
+  splitEmitBatch,
+  type AgentMessage,
+} from './thrift/codec.js';
+export { splitBatchByTrace, type SplitResult, type TraceBatch } from './thrift/split.js';
+export type { ThriftProtocol } from './thrift/types.js';
