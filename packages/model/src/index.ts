@@ -25,3 +25,38 @@ export {
 } from './thrift/codec.js';
 export { splitBatchByTrace, type SplitResult, type TraceBatch } from './thrift/split.js';
 export type { ThriftProtocol } from './thrift/types.js';
+export {
+  decodeProtoBatch,
+  decodeProtoPostSpansRequest,
+  decodeProtoSpan,
+  encodeProtoBatch,
+  encodeProtoPostSpansRequest,
+  encodeProtoSpan,
+} from './proto/model-proto.js';
+export { decodeJaegerJsonSpan, encodeJaegerJsonSpan } from './json/jaeger-json.js';
+export {
+  esSpanDocumentId,
+  fromEsSpan,
+  toEsService,
+  toEsSpan,
+  type EsKeyValue,
+  type EsLog,
+  type EsProcess,
+  type EsReference,
+  type EsService,
+  type EsSpan,
+  type EsSpanOptions,
+  type EsTagFieldValue,
+  type EsValueType,
+} from './convert/es.js';
+export {
+  missingParentWarning,
+  stringifyUiJson,
+  toUiTrace,
+  type UiKeyValue,
+  type UiLog,
+  type UiProcess,
+  type UiReference,
+  type UiSpan,
+  type UiTrace,
+} from './convert/ui.js';

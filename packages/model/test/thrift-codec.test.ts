@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeAgentMessage, decodeBatch, encodeBatch, encodeEmitBatch, splitEmitBatch } from '../src/thrift/codec.js';
+import {
+  decodeAgentMessage,
+  decodeBatch,
+  encodeBatch,
+  encodeEmitBatch,
+  splitEmitBatch,
+} from '../src/thrift/codec.js';
 import { splitBatchByTrace } from '../src/thrift/split.js';
 import type { Batch, Span } from '../src/types.js';
 import { Gen, rng } from './support/random.js';
@@ -32,7 +38,9 @@ const handBuilt: Batch = (() => {
     spanId: '8000000000000001',
     parentSpanId: '00000000000000ff',
     operationName: 'GET /orders/{id} — ünïcode',
-    references: [{ refType: 'FOLLOWS_FROM', traceId: 'ffffffffffffffff0000000000000001', spanId: '0000000000000002' }],
+    references: [
+      { refType: 'FOLLOWS_FROM', traceId: 'ffffffffffffffff0000000000000001', spanId: '0000000000000002' },
+    ],
     flags: 3,
     startTime: 1_732_000_000_123_456,
     duration: 1500,
@@ -63,7 +71,11 @@ describe('thrift Batch codec', () => {
       for (let i = 0; i < 500; i++) {
         const batch = normalise(g.batch());
         const ours = encodeBatch(batch, protocol);
-        assert.deepStrictEqual(referenceDecodeBatch(ours, protocol), batch, `reference decode of ours, case ${i}`);
+        assert.deepStrictEqual(
+          referenceDecodeBatch(ours, protocol),
+          batch,
+          `reference decode of ours, case ${i}`,
+        );
         const theirs = referenceEncodeBatch(batch, protocol);
         assert.deepStrictEqual(decodeBatch(theirs, protocol), batch, `our decode of reference, case ${i}`);
         // Same field order and the same optional fields written: the bytes match too.
@@ -79,19 +91,30 @@ describe('thrift Batch codec', () => {
         const packet = referenceEncodeEmitBatch(batch, protocol, seqId);
         const decoded = decodeAgentMessage(packet, protocol);
         assert.deepStrictEqual(decoded, { method: 'emitBatch', seqId, batch });
-        assert.deepStrictEqual(referenceDecodeEmitBatch(encodeEmitBatch(batch, protocol, seqId), protocol), { name: 'emitBatch', seqId, batch });
+        assert.deepStrictEqual(referenceDecodeEmitBatch(encodeEmitBatch(batch, protocol, seqId), protocol), {
+          name: 'emitBatch',
+          seqId,
+          batch,
+        });
       }
     });
   }
 
   it('rejects what the IDL requires but the input lacks', () => {
     const noProcess = Buffer.from([0x19, 0x0c, 0x00]); // compact: field 2 list<struct> of size 0, stop
-    assert.throws(() => decodeBatch(noProcess, 'compact'), { name: 'DecodeError', code: 'DECODE_MISSING_FIELD', message: /Batch\.process/ });
+    assert.throws(() => decodeBatch(noProcess, 'compact'), {
+      name: 'DecodeError',
+      code: 'DECODE_MISSING_FIELD',
+      message: /Batch\.process/,
+    });
   });
 
   it('rejects trailing bytes after a batch', () => {
     const bytes = Buffer.concat([encodeBatch(handBuilt, 'compact'), Buffer.from([0])]);
-    assert.throws(() => decodeBatch(bytes, 'compact'), { code: 'DECODE_BAD_LENGTH', message: /1 unexpected bytes after the Batch/ });
+    assert.throws(() => decodeBatch(bytes, 'compact'), {
+      code: 'DECODE_BAD_LENGTH',
+      message: /1 unexpected bytes after the Batch/,
+    });
   });
 });
 
@@ -106,7 +129,10 @@ describe('splitting batches by trace', () => {
         assert.equal(split.serviceName, batch.process.serviceName);
         assert.equal(split.spanCount, batch.spans.length);
         const expectedOrder = [...new Set(batch.spans.map((s) => s.traceId))];
-        assert.deepStrictEqual(split.traces.map((t) => t.traceId), expectedOrder);
+        assert.deepStrictEqual(
+          split.traces.map((t) => t.traceId),
+          expectedOrder,
+        );
         for (const trace of split.traces) {
           const decoded = decodeBatch(trace.value, 'compact');
           const expected = batch.spans.filter((s) => s.traceId === trace.traceId);
@@ -124,7 +150,10 @@ describe('splitting batches by trace', () => {
     const bytes = encodeBatch(batch, 'compact');
     const { traces } = splitBatchByTrace(bytes, 'compact');
     for (const t of traces) {
-      const spanBytes = encodeBatch({ process: batch.process, spans: batch.spans.filter((s) => s.traceId === t.traceId) }, 'compact');
+      const spanBytes = encodeBatch(
+        { process: batch.process, spans: batch.spans.filter((s) => s.traceId === t.traceId) },
+        'compact',
+      );
       assert.deepStrictEqual(t.value, spanBytes);
     }
   });
@@ -132,6 +161,9 @@ describe('splitting batches by trace', () => {
   it('refuses a span without a trace ID', () => {
     // Batch{process{serviceName "a"}, spans [Span{spanId 1}]} in compact.
     const bytes = Buffer.from([0x1c, 0x18, 0x01, 0x61, 0x00, 0x19, 0x1c, 0x36, 0x02, 0x00, 0x00]);
-    assert.throws(() => splitBatchByTrace(bytes, 'compact'), { code: 'DECODE_MISSING_FIELD', message: /Span\.traceIdLow/ });
+    assert.throws(() => splitBatchByTrace(bytes, 'compact'), {
+      code: 'DECODE_MISSING_FIELD',
+      message: /Span\.traceIdLow/,
+    });
   });
 });

@@ -3,7 +3,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DecodeError } from '../src/errors.js';
-import { decodeAgentMessage, decodeBatch, encodeBatch, encodeEmitBatch, splitEmitBatch } from '../src/thrift/codec.js';
+import {
+  decodeAgentMessage,
+  decodeBatch,
+  encodeBatch,
+  encodeEmitBatch,
+  splitEmitBatch,
+} from '../src/thrift/codec.js';
 import { splitBatchByTrace } from '../src/thrift/split.js';
 import { Gen, rng } from './support/random.js';
 
@@ -35,7 +41,8 @@ function mutate(g: Gen, seed: Buffer): Buffer {
       return buf.subarray(0, g.int(0, buf.length));
     case 2: {
       // Overwrite a byte with an interesting value (lengths and types live in single bytes).
-      if (buf.length > 0) buf[g.int(0, buf.length - 1)] = g.pick([0x00, 0x7f, 0x80, 0xff, 0x0f, 0xf0, 0x1c, 0x19]);
+      if (buf.length > 0)
+        buf[g.int(0, buf.length - 1)] = g.pick([0x00, 0x7f, 0x80, 0xff, 0x0f, 0xf0, 0x1c, 0x19]);
       return buf;
     }
     case 3: {
@@ -51,7 +58,8 @@ function mutate(g: Gen, seed: Buffer): Buffer {
     }
     default: {
       // Swap in big length-like values.
-      if (buf.length >= 4) buf.writeInt32BE(g.pick([0x7fffffff, -1, -2147483648, 65536]), g.int(0, buf.length - 4));
+      if (buf.length >= 4)
+        buf.writeInt32BE(g.pick([0x7fffffff, -1, -2147483648, 65536]), g.int(0, buf.length - 4));
       return buf;
     }
   }
@@ -63,7 +71,9 @@ function check(name: string, decode: Decoder, input: Buffer): 'ok' | 'rejected' 
     return 'ok';
   } catch (err) {
     if (err instanceof DecodeError) return 'rejected';
-    assert.fail(`${name} threw ${(err as Error).name}: ${(err as Error).message} on input ${input.toString('hex')}`);
+    assert.fail(
+      `${name} threw ${(err as Error).name}: ${(err as Error).message} on input ${input.toString('hex')}`,
+    );
   }
 }
 
@@ -93,14 +103,24 @@ describe('thrift decoders under fuzzing', () => {
   it('rejects a huge claimed list length before allocating for it', () => {
     // Batch { process { serviceName "a" }, spans: list<struct> of 2^31-1 elements } in binary, 27 bytes long.
     const bytes = Buffer.from('0c00010b00010000000161000f00020c7fffffff00', 'hex');
-    assert.throws(() => decodeBatch(bytes, 'binary'), { name: 'DecodeError', code: 'DECODE_BAD_LENGTH', message: /list length 2147483647 exceeds the 1 bytes left/ });
+    assert.throws(() => decodeBatch(bytes, 'binary'), {
+      name: 'DecodeError',
+      code: 'DECODE_BAD_LENGTH',
+      message: /list length 2147483647 exceeds the 1 bytes left/,
+    });
   });
 
   it('rejects negative and oversized string lengths', () => {
     const negative = Buffer.from('0c00010b0001ffffffff00', 'hex');
-    assert.throws(() => decodeBatch(negative, 'binary'), { code: 'DECODE_BAD_LENGTH', message: /negative string length -1/ });
+    assert.throws(() => decodeBatch(negative, 'binary'), {
+      code: 'DECODE_BAD_LENGTH',
+      message: /negative string length -1/,
+    });
     const oversized = Buffer.from([0x1c, 0x18, 0xff, 0xff, 0xff, 0x7f, 0x61]);
-    assert.throws(() => decodeBatch(oversized, 'compact'), { code: 'DECODE_BAD_LENGTH', message: /string length 268435455 exceeds/ });
+    assert.throws(() => decodeBatch(oversized, 'compact'), {
+      code: 'DECODE_BAD_LENGTH',
+      message: /string length 268435455 exceeds/,
+    });
   });
 
   it('rejects nesting deeper than the limit instead of overflowing the stack', () => {
@@ -123,23 +143,40 @@ describe('thrift decoders under fuzzing', () => {
     const ok = encodeBatch({ process: p, spans: [] }, 'compact');
     assert.deepStrictEqual(decodeBatch(ok, 'compact'), { process: p, spans: [] });
     // A tag of vType 9 in the process.
-    const badTag = Buffer.from([0x1c, 0x18, 0x01, 0x73, 0x19, 0x1c, 0x18, 0x01, 0x6b, 0x15, 0x12, 0x00, 0x00, 0x19, 0x0c, 0x00]);
-    assert.throws(() => decodeBatch(badTag, 'compact'), { code: 'DECODE_BAD_VALUE', message: /tag "k" has unknown type 9/ });
+    const badTag = Buffer.from([
+      0x1c, 0x18, 0x01, 0x73, 0x19, 0x1c, 0x18, 0x01, 0x6b, 0x15, 0x12, 0x00, 0x00, 0x19, 0x0c, 0x00,
+    ]);
+    assert.throws(() => decodeBatch(badTag, 'compact'), {
+      code: 'DECODE_BAD_VALUE',
+      message: /tag "k" has unknown type 9/,
+    });
     const notCompact = Buffer.from([0x80, 0x01, 0x00, 0x04]);
-    assert.throws(() => decodeAgentMessage(notCompact, 'compact'), { code: 'DECODE_BAD_ENVELOPE', message: /compact protocol id is 0x80/ });
+    assert.throws(() => decodeAgentMessage(notCompact, 'compact'), {
+      code: 'DECODE_BAD_ENVELOPE',
+      message: /compact protocol id is 0x80/,
+    });
     const wrongMethod = encodeEmitBatch({ process: p, spans: [] }, 'binary');
     wrongMethod.write('emitBatcX', 8, 'latin1');
-    assert.throws(() => decodeAgentMessage(wrongMethod, 'binary'), { code: 'DECODE_BAD_ENVELOPE', message: /unknown agent method "emitBatcX"/ });
+    assert.throws(() => decodeAgentMessage(wrongMethod, 'binary'), {
+      code: 'DECODE_BAD_ENVELOPE',
+      message: /unknown agent method "emitBatcX"/,
+    });
   });
 
   it('keeps -0, NaN and infinities in doubles (the thrift package itself turns -0 into 0)', () => {
-    const p = { serviceName: 's', tags: [
-      { key: 'z', type: 'float64' as const, value: -0 },
-      { key: 'n', type: 'float64' as const, value: NaN },
-      { key: 'i', type: 'float64' as const, value: -Infinity },
-    ] };
+    const p = {
+      serviceName: 's',
+      tags: [
+        { key: 'z', type: 'float64' as const, value: -0 },
+        { key: 'n', type: 'float64' as const, value: NaN },
+        { key: 'i', type: 'float64' as const, value: -Infinity },
+      ],
+    };
     for (const protocol of ['compact', 'binary'] as const) {
-      assert.deepStrictEqual(decodeBatch(encodeBatch({ process: p, spans: [] }, protocol), protocol).process, p);
+      assert.deepStrictEqual(
+        decodeBatch(encodeBatch({ process: p, spans: [] }, protocol), protocol).process,
+        p,
+      );
     }
   });
 });

@@ -17,7 +17,12 @@ function noTrailing(r: ThriftReader, what: string): void {
 }
 
 /** Decodes a jaeger.thrift Batch occupying exactly `buf[offset, end)`; throws only DecodeError. */
-export function decodeBatch(buf: Uint8Array, protocol: ThriftProtocol = 'compact', offset = 0, end = buf.length): Batch {
+export function decodeBatch(
+  buf: Uint8Array,
+  protocol: ThriftProtocol = 'compact',
+  offset = 0,
+  end = buf.length,
+): Batch {
   const r = readerFor(protocol, buf, offset, end);
   const batch = readBatch(r);
   noTrailing(r, 'Batch');
@@ -36,7 +41,10 @@ export type AgentMessage =
   | { method: 'emitZipkinBatch'; seqId: number; spans: Span[] };
 
 /** Positions a reader at field 1 of the call's args struct and returns the method and sequence id. */
-function openCall(buf: Uint8Array, protocol: ThriftProtocol): { r: ThriftReader; method: string; seqId: number; argType: number } {
+function openCall(
+  buf: Uint8Array,
+  protocol: ThriftProtocol,
+): { r: ThriftReader; method: string; seqId: number; argType: number } {
   const r = readerFor(protocol, buf);
   const header = readMessageHeader(r);
   if (header.name !== 'emitBatch' && header.name !== 'emitZipkinBatch') {
@@ -60,12 +68,14 @@ function closeCall(r: ThriftReader): void {
 export function decodeAgentMessage(buf: Uint8Array, protocol: ThriftProtocol): AgentMessage {
   const { r, method, seqId, argType } = openCall(buf, protocol);
   if (method === 'emitBatch') {
-    if (argType !== T_STRUCT) throw new DecodeError('DECODE_BAD_TYPE', 'emitBatch argument is not a struct', r.pos);
+    if (argType !== T_STRUCT)
+      throw new DecodeError('DECODE_BAD_TYPE', 'emitBatch argument is not a struct', r.pos);
     const batch = readBatch(r);
     closeCall(r);
     return { method, seqId, batch };
   }
-  if (argType !== T_LIST) throw new DecodeError('DECODE_BAD_TYPE', 'emitZipkinBatch argument is not a list', r.pos);
+  if (argType !== T_LIST)
+    throw new DecodeError('DECODE_BAD_TYPE', 'emitZipkinBatch argument is not a list', r.pos);
   const spans = readZipkinSpans(r);
   closeCall(r);
   return { method: 'emitZipkinBatch', seqId, spans };

@@ -60,7 +60,11 @@ export function readTag(r: ThriftReader): KeyValue {
     case -1:
       throw missing('Tag.vType', r);
     default:
-      throw new DecodeError('DECODE_BAD_VALUE', `tag ${JSON.stringify(key)} has unknown type ${vType}`, r.pos);
+      throw new DecodeError(
+        'DECODE_BAD_VALUE',
+        `tag ${JSON.stringify(key)} has unknown type ${vType}`,
+        r.pos,
+      );
   }
 }
 
@@ -106,7 +110,8 @@ function readRef(r: ThriftReader): SpanRef {
   if (high === undefined) throw missing('SpanRef.traceIdHigh', r);
   if (spanId === undefined) throw missing('SpanRef.spanId', r);
   const type = REF_TYPES[refType];
-  if (type === undefined) throw new DecodeError('DECODE_BAD_VALUE', `unknown reference type ${refType}`, r.pos);
+  if (type === undefined)
+    throw new DecodeError('DECODE_BAD_VALUE', `unknown reference type ${refType}`, r.pos);
   return { refType: type, traceId: high + low, spanId };
 }
 

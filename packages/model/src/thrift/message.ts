@@ -22,9 +22,19 @@ export function readMessageHeader(r: ThriftReader): MessageHeader {
   const at = r.pos;
   if (r instanceof CompactReader) {
     const protocolId = r.readByte() & 0xff;
-    if (protocolId !== 0x82) throw new DecodeError('DECODE_BAD_ENVELOPE', `compact protocol id is 0x${protocolId.toString(16)}, expected 0x82`, at);
+    if (protocolId !== 0x82)
+      throw new DecodeError(
+        'DECODE_BAD_ENVELOPE',
+        `compact protocol id is 0x${protocolId.toString(16)}, expected 0x82`,
+        at,
+      );
     const versionAndType = r.readByte() & 0xff;
-    if ((versionAndType & 0x1f) !== 1) throw new DecodeError('DECODE_BAD_ENVELOPE', `compact protocol version ${versionAndType & 0x1f}, expected 1`, at);
+    if ((versionAndType & 0x1f) !== 1)
+      throw new DecodeError(
+        'DECODE_BAD_ENVELOPE',
+        `compact protocol version ${versionAndType & 0x1f}, expected 1`,
+        at,
+      );
     const type = checkType(versionAndType >>> 5, at);
     // The sequence id is a plain (not zigzag) varint32 in the compact envelope.
     let seqId = 0;
@@ -40,7 +50,11 @@ export function readMessageHeader(r: ThriftReader): MessageHeader {
   const first = r.readI32();
   if (first < 0) {
     if ((first & 0xffff0000) !== (0x80010000 | 0)) {
-      throw new DecodeError('DECODE_BAD_ENVELOPE', `binary protocol version 0x${(first >>> 0).toString(16)}, expected 0x8001`, at);
+      throw new DecodeError(
+        'DECODE_BAD_ENVELOPE',
+        `binary protocol version 0x${(first >>> 0).toString(16)}, expected 0x8001`,
+        at,
+      );
     }
     const type = checkType(first & 0xff, at);
     const name = readName(r);

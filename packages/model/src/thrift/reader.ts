@@ -75,7 +75,11 @@ export abstract class ThriftReader {
   protected checkLength(n: number, what: string, minBytesEach: number): number {
     if (n < 0) throw new DecodeError('DECODE_BAD_LENGTH', `negative ${what} length ${n}`, this.pos);
     if (n * minBytesEach > this.end - this.pos) {
-      throw new DecodeError('DECODE_BAD_LENGTH', `${what} length ${n} exceeds the ${this.end - this.pos} bytes left`, this.pos);
+      throw new DecodeError(
+        'DECODE_BAD_LENGTH',
+        `${what} length ${n} exceeds the ${this.end - this.pos} bytes left`,
+        this.pos,
+      );
     }
     return n;
   }
@@ -107,7 +111,8 @@ export abstract class ThriftReader {
   readI64Number(what: string): number {
     this.readI64();
     const n = (this.hi | 0) * TWO_32 + (this.lo >>> 0);
-    if (!Number.isSafeInteger(n)) throw new DecodeError('DECODE_BAD_VALUE', `${what} ${n} is out of range`, this.pos);
+    if (!Number.isSafeInteger(n))
+      throw new DecodeError('DECODE_BAD_VALUE', `${what} ${n} is out of range`, this.pos);
     return n;
   }
 
@@ -120,7 +125,8 @@ export abstract class ThriftReader {
 
   /** Skips one value of `type`, whatever it holds, within the nesting limit. */
   skip(type: number, depth = 0): void {
-    if (depth > MAX_DEPTH) throw new DecodeError('DECODE_TOO_DEEP', `nesting deeper than ${MAX_DEPTH}`, this.pos);
+    if (depth > MAX_DEPTH)
+      throw new DecodeError('DECODE_TOO_DEEP', `nesting deeper than ${MAX_DEPTH}`, this.pos);
     switch (type) {
       case T_BOOL:
         this.readBool();
@@ -249,15 +255,28 @@ export class BinaryReader extends ThriftReader {
     if (p + 4 > this.end) throw this.truncated('an i32');
     const b = this.buf;
     this.pos = p + 4;
-    return ((b[p] as number) << 24) | ((b[p + 1] as number) << 16) | ((b[p + 2] as number) << 8) | (b[p + 3] as number);
+    return (
+      ((b[p] as number) << 24) |
+      ((b[p + 1] as number) << 16) |
+      ((b[p + 2] as number) << 8) |
+      (b[p + 3] as number)
+    );
   }
 
   readI64(): void {
     this.need(8, 'an i64');
     const b = this.buf;
     const p = this.pos;
-    this.hi = ((b[p] as number) << 24) | ((b[p + 1] as number) << 16) | ((b[p + 2] as number) << 8) | (b[p + 3] as number);
-    this.lo = ((b[p + 4] as number) << 24) | ((b[p + 5] as number) << 16) | ((b[p + 6] as number) << 8) | (b[p + 7] as number);
+    this.hi =
+      ((b[p] as number) << 24) |
+      ((b[p + 1] as number) << 16) |
+      ((b[p + 2] as number) << 8) |
+      (b[p + 3] as number);
+    this.lo =
+      ((b[p + 4] as number) << 24) |
+      ((b[p + 5] as number) << 16) |
+      ((b[p + 6] as number) << 8) |
+      (b[p + 7] as number);
     this.pos = p + 8;
   }
 
@@ -275,9 +294,23 @@ export class BinaryReader extends ThriftReader {
 }
 
 // Compact protocol type codes.
+// Compact bool code for true; 2 is false (anything but 1 reads as false, as in Apache's implementations).
 const C_TRUE = 1;
-const C_FALSE = 2;
-const COMPACT_TO_TTYPE: readonly number[] = [T_STOP, T_BOOL, T_BOOL, T_BYTE, T_I16, T_I32, T_I64, T_DOUBLE, T_STRING, T_LIST, T_SET, T_MAP, T_STRUCT];
+const COMPACT_TO_TTYPE: readonly number[] = [
+  T_STOP,
+  T_BOOL,
+  T_BOOL,
+  T_BYTE,
+  T_I16,
+  T_I32,
+  T_I64,
+  T_DOUBLE,
+  T_STRING,
+  T_LIST,
+  T_SET,
+  T_MAP,
+  T_STRUCT,
+];
 
 /** Thrift's compact protocol: zigzag varints, field-id deltas, bools folded into field headers. */
 export class CompactReader extends ThriftReader {
@@ -308,7 +341,8 @@ export class CompactReader extends ThriftReader {
     const byte = this.buf[this.pos++] as number;
     const code = byte & 0x0f;
     if (code === 0) {
-      if (byte !== 0) throw new DecodeError('DECODE_BAD_TYPE', `field header ${byte} has no type`, this.pos - 1);
+      if (byte !== 0)
+        throw new DecodeError('DECODE_BAD_TYPE', `field header ${byte} has no type`, this.pos - 1);
       return T_STOP;
     }
     const delta = byte >>> 4;
@@ -434,6 +468,11 @@ function zigzag32(n: number): number {
 }
 
 /** A reader for `protocol` over `buf[offset, end)`. */
-export function readerFor(protocol: 'compact' | 'binary', buf: Uint8Array, offset = 0, end = buf.length): ThriftReader {
+export function readerFor(
+  protocol: 'compact' | 'binary',
+  buf: Uint8Array,
+  offset = 0,
+  end = buf.length,
+): ThriftReader {
   return protocol === 'compact' ? new CompactReader(buf, offset, end) : new BinaryReader(buf, offset, end);
 }

@@ -30,7 +30,11 @@ interface Range {
  * Walks a Batch struct at the reader's position, validating its structure, and returns the byte ranges of
  * the process and of each span with its trace ID. Only the trace IDs and the service name are decoded.
  */
-function scanBatch(r: ThriftReader): { process: Range; serviceName: string; spans: Array<Range & { traceId: string }> } {
+function scanBatch(r: ThriftReader): {
+  process: Range;
+  serviceName: string;
+  spans: Array<Range & { traceId: string }>;
+} {
   let process: Range | undefined;
   let serviceName = '';
   let spans: Array<Range & { traceId: string }> | undefined;
@@ -42,7 +46,8 @@ function scanBatch(r: ThriftReader): { process: Range; serviceName: string; span
       process = { start, end: r.pos };
     } else if (r.fieldId === 2 && t === T_LIST) {
       const size = r.readListBegin();
-      if (size > 0 && r.elemType !== T_STRUCT) throw new DecodeError('DECODE_BAD_TYPE', 'the span list does not hold structs', r.pos);
+      if (size > 0 && r.elemType !== T_STRUCT)
+        throw new DecodeError('DECODE_BAD_TYPE', 'the span list does not hold structs', r.pos);
       spans = [];
       for (let i = 0; i < size; i++) {
         const start = r.pos;
@@ -52,7 +57,8 @@ function scanBatch(r: ThriftReader): { process: Range; serviceName: string; span
     } else r.skip(t, 1);
   }
   r.readStructEnd();
-  if (!process) throw new DecodeError('DECODE_MISSING_FIELD', 'required field Batch.process is missing', r.pos);
+  if (!process)
+    throw new DecodeError('DECODE_MISSING_FIELD', 'required field Batch.process is missing', r.pos);
   if (!spans) throw new DecodeError('DECODE_MISSING_FIELD', 'required field Batch.spans is missing', r.pos);
   return { process, serviceName, spans };
 }
@@ -65,7 +71,8 @@ function scanProcess(r: ThriftReader): string {
     else r.skip(t, 2);
   }
   r.readStructEnd();
-  if (serviceName === undefined) throw new DecodeError('DECODE_MISSING_FIELD', 'required field Process.serviceName is missing', r.pos);
+  if (serviceName === undefined)
+    throw new DecodeError('DECODE_MISSING_FIELD', 'required field Process.serviceName is missing', r.pos);
   return serviceName;
 }
 
@@ -79,8 +86,10 @@ function scanSpan(r: ThriftReader): string {
     else r.skip(t, 2);
   }
   r.readStructEnd();
-  if (low === undefined) throw new DecodeError('DECODE_MISSING_FIELD', 'required field Span.traceIdLow is missing', r.pos);
-  if (high === undefined) throw new DecodeError('DECODE_MISSING_FIELD', 'required field Span.traceIdHigh is missing', r.pos);
+  if (low === undefined)
+    throw new DecodeError('DECODE_MISSING_FIELD', 'required field Span.traceIdLow is missing', r.pos);
+  if (high === undefined)
+    throw new DecodeError('DECODE_MISSING_FIELD', 'required field Span.traceIdHigh is missing', r.pos);
   return high + low;
 }
 
@@ -94,7 +103,12 @@ function copyStruct(w: ThriftWriter, src: Uint8Array, range: Range, protocol: Th
 }
 
 /** Splits a Batch (at `offset` of `buf`, in `protocol`) into compact per-trace batches, in first-seen trace order. */
-export function splitBatchByTrace(buf: Uint8Array, protocol: ThriftProtocol, offset = 0, end = buf.length): SplitResult {
+export function splitBatchByTrace(
+  buf: Uint8Array,
+  protocol: ThriftProtocol,
+  offset = 0,
+  end = buf.length,
+): SplitResult {
   const r = readerFor(protocol, buf, offset, end);
   const scan = scanBatch(r);
   return assemble(buf, protocol, scan);

@@ -26,8 +26,16 @@ export function decodeString(buf: Buffer, start: number, end: number): string {
   // the full comparison below decides.
   let h = Math.imul(len, 0x9e3779b1);
   if (len >= 4) {
-    const first = (buf[start] as number) | ((buf[start + 1] as number) << 8) | ((buf[start + 2] as number) << 16) | ((buf[start + 3] as number) << 24);
-    const last = (buf[end - 4] as number) | ((buf[end - 3] as number) << 8) | ((buf[end - 2] as number) << 16) | ((buf[end - 1] as number) << 24);
+    const first =
+      (buf[start] as number) |
+      ((buf[start + 1] as number) << 8) |
+      ((buf[start + 2] as number) << 16) |
+      ((buf[start + 3] as number) << 24);
+    const last =
+      (buf[end - 4] as number) |
+      ((buf[end - 3] as number) << 8) |
+      ((buf[end - 2] as number) << 16) |
+      ((buf[end - 1] as number) << 24);
     h ^= Math.imul(first, 0x85ebca6b) ^ Math.imul(last, 0xc2b2ae35);
   } else {
     for (let i = start; i < end; i++) h = Math.imul(h ^ (buf[i] as number), 0x01000193);

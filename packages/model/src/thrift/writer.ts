@@ -1,5 +1,18 @@
 import { parseHex32 } from './hex.js';
-import { MESSAGE_ONEWAY, T_BOOL, T_BYTE, T_DOUBLE, T_I16, T_I32, T_I64, T_LIST, T_MAP, T_SET, T_STRING, T_STRUCT } from './types.js';
+import {
+  MESSAGE_ONEWAY,
+  T_BOOL,
+  T_BYTE,
+  T_DOUBLE,
+  T_I16,
+  T_I32,
+  T_I64,
+  T_LIST,
+  T_MAP,
+  T_SET,
+  T_STRING,
+  T_STRUCT,
+} from './types.js';
 
 const TWO_32 = 4294967296;
 
@@ -171,7 +184,7 @@ export class BinaryWriter extends ThriftWriter {
 
   writeMessageBegin(name: string, type: number, seqId: number): void {
     // Strict form: version 1 in the high half of the first i32.
-    this.writeI32((0x80010000 | type) | 0);
+    this.writeI32(0x80010000 | type | 0);
     this.writeString(name);
     this.writeI32(seqId);
   }

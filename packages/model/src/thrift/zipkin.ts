@@ -67,7 +67,8 @@ function readBinaryAnnotation(r: ThriftReader): BinaryAnnotation {
 
 function list<T>(r: ThriftReader, read: (r: ThriftReader) => T): T[] {
   const size = r.readListBegin();
-  if (size > 0 && r.elemType !== T_STRUCT) throw new DecodeError('DECODE_BAD_TYPE', 'expected a list of structs', r.pos);
+  if (size > 0 && r.elemType !== T_STRUCT)
+    throw new DecodeError('DECODE_BAD_TYPE', 'expected a list of structs', r.pos);
   const out: T[] = [];
   for (let i = 0; i < size; i++) out.push(read(r));
   return out;
@@ -98,7 +99,10 @@ function tagOf(a: BinaryAnnotation): KeyValue {
     case 6:
       return { key: a.key, type: 'string', value: Buffer.from(v).toString('utf8') };
   }
-  throw new DecodeError('DECODE_BAD_VALUE', `binary annotation ${JSON.stringify(a.key)} of type ${a.type} has ${v.length} bytes`);
+  throw new DecodeError(
+    'DECODE_BAD_VALUE',
+    `binary annotation ${JSON.stringify(a.key)} of type ${a.type} has ${v.length} bytes`,
+  );
 }
 
 function ipv4String(n: number): string {
@@ -184,7 +188,8 @@ export function readZipkinSpan(r: ThriftReader): Span {
     r.skip(t, 2);
   }
   r.readStructEnd();
-  if (traceLow === undefined) throw new DecodeError('DECODE_MISSING_FIELD', 'zipkin span has no trace_id', r.pos);
+  if (traceLow === undefined)
+    throw new DecodeError('DECODE_MISSING_FIELD', 'zipkin span has no trace_id', r.pos);
   if (id === undefined) throw new DecodeError('DECODE_MISSING_FIELD', 'zipkin span has no id', r.pos);
 
   const byValue = new Map(annotations.map((a) => [a.value, a]));
@@ -195,12 +200,20 @@ export function readZipkinSpan(r: ThriftReader): Span {
   const kind = cs || cr ? 'client' : sr || ss ? 'server' : undefined;
   const first = kind === 'client' ? cs : sr;
   const last = kind === 'client' ? cr : ss;
-  const start = timestamp ?? first?.timestamp ?? Math.min(...annotations.map((a) => a.timestamp), Number.MAX_SAFE_INTEGER);
+  const start =
+    timestamp ??
+    first?.timestamp ??
+    Math.min(...annotations.map((a) => a.timestamp), Number.MAX_SAFE_INTEGER);
   const startTime = start === Number.MAX_SAFE_INTEGER ? 0 : start;
   const spanDuration = duration ?? (first && last ? Math.max(0, last.timestamp - first.timestamp) : 0);
 
   // The service that emitted the span: the endpoint of its core annotation, else any endpoint ("lc" for local spans).
-  const host = first?.host ?? last?.host ?? annotations.find((a) => a.host)?.host ?? binary.find((b) => b.key === 'lc')?.host ?? binary.find((b) => b.host)?.host;
+  const host =
+    first?.host ??
+    last?.host ??
+    annotations.find((a) => a.host)?.host ??
+    binary.find((b) => b.key === 'lc')?.host ??
+    binary.find((b) => b.host)?.host;
   const processTags: KeyValue[] = [];
   if (host && host.ipv4 !== 0) processTags.push({ key: 'ip', type: 'string', value: ipv4String(host.ipv4) });
   const process: Process = { serviceName: host?.serviceName ?? '', tags: processTags };

@@ -32,13 +32,25 @@ export class Gen {
   }
   id64(): string {
     // Mostly random, sometimes with leading zeros or all bits set, to exercise sign and padding.
-    return this.pick([() => this.hex(16), () => `00000000${this.hex(8)}`, () => 'ffffffffffffffff', () => `8${this.hex(15)}`])();
+    return this.pick([
+      () => this.hex(16),
+      () => `00000000${this.hex(8)}`,
+      () => 'ffffffffffffffff',
+      () => `8${this.hex(15)}`,
+    ])();
   }
   traceId(): string {
     return this.bool(0.3) ? `0000000000000000${this.id64()}` : this.id64() + this.id64();
   }
   string(max = 24): string {
-    const alphabets = ['abcdefghijklmnopqrstuvwxyz._-/ ', 'ABCxyz019', 'äöü€', '日本語', '😀🚀', '\u0000\n"\\'];
+    const alphabets = [
+      'abcdefghijklmnopqrstuvwxyz._-/ ',
+      'ABCxyz019',
+      'äöü€',
+      '日本語',
+      '😀🚀',
+      '\u0000\n"\\',
+    ];
     const n = this.int(0, max);
     let s = '';
     for (let i = 0; i < n; i++) {
@@ -58,10 +70,26 @@ export class Gen {
     ])();
   }
   double(): number {
-    return this.pick([() => this.next() * 1e6, () => -this.next(), () => 0, () => NaN, () => Infinity, () => 1.7976931348623157e308, () => 5e-324])();
+    return this.pick([
+      () => this.next() * 1e6,
+      () => -this.next(),
+      () => 0,
+      () => NaN,
+      () => Infinity,
+      () => 1.7976931348623157e308,
+      () => 5e-324,
+    ])();
   }
   keyValue(): KeyValue {
-    const key = this.pick(['http.method', 'http.status_code', 'error', 'component', 'db.statement', 'peer.service', this.string(12)]);
+    const key = this.pick([
+      'http.method',
+      'http.status_code',
+      'error',
+      'component',
+      'db.statement',
+      'peer.service',
+      this.string(12),
+    ]);
     switch (this.int(0, 4)) {
       case 0:
         return { key, type: 'string', value: this.string(40) };
@@ -72,14 +100,23 @@ export class Gen {
       case 3:
         return { key, type: 'float64', value: this.double() };
       default:
-        return { key, type: 'binary', value: Uint8Array.from({ length: this.int(0, 12) }, () => this.int(0, 255)) };
+        return {
+          key,
+          type: 'binary',
+          value: Uint8Array.from({ length: this.int(0, 12) }, () => this.int(0, 255)),
+        };
     }
   }
   tags(max: number): KeyValue[] {
     return Array.from({ length: this.int(0, max) }, () => this.keyValue());
   }
   time(): number {
-    return this.pick([() => 1_700_000_000_000_000 + this.int(0, 1e9), () => 0, () => Number.MAX_SAFE_INTEGER, () => -this.int(1, 1e6)])();
+    return this.pick([
+      () => 1_700_000_000_000_000 + this.int(0, 1e9),
+      () => 0,
+      () => Number.MAX_SAFE_INTEGER,
+      () => -this.int(1, 1e6),
+    ])();
   }
   process(): Process {
     return { serviceName: this.pick(['frontend', 'checkout', 'db', this.string(16)]), tags: this.tags(4) };
@@ -90,7 +127,10 @@ export class Gen {
       traceId: this.bool(0.8) ? traceId : this.traceId(),
       spanId: this.id64(),
     }));
-    const logs: Log[] = Array.from({ length: this.int(0, 3) }, () => ({ timestamp: this.time(), fields: this.tags(4) }));
+    const logs: Log[] = Array.from({ length: this.int(0, 3) }, () => ({
+      timestamp: this.time(),
+      fields: this.tags(4),
+    }));
     const span: Span = {
       traceId,
       spanId: this.id64(),
@@ -115,7 +155,11 @@ export class Gen {
     const batch: Batch = { process, spans };
     if (this.bool(0.3)) batch.seqNo = this.int64();
     if (this.bool(0.2)) {
-      batch.stats = { fullQueueDroppedSpans: this.int64(), tooLargeDroppedSpans: 0n, failedToEmitSpans: this.int64() };
+      batch.stats = {
+        fullQueueDroppedSpans: this.int64(),
+        tooLargeDroppedSpans: 0n,
+        failedToEmitSpans: this.int64(),
+      };
     }
     return batch;
   }
@@ -144,7 +188,11 @@ export function realisticBatch(g: Gen, spans: number): Batch {
       { key: 'span.kind', type: 'string', value: g.pick(['server', 'client', 'internal']) },
       { key: 'component', type: 'string', value: 'http' },
       { key: 'http.method', type: 'string', value: g.pick(['GET', 'POST']) },
-      { key: 'http.url', type: 'string', value: `https://api.example.com/v1/orders/${g.int(1, 1e6)}?expand=items` },
+      {
+        key: 'http.url',
+        type: 'string',
+        value: `https://api.example.com/v1/orders/${g.int(1, 1e6)}?expand=items`,
+      },
       { key: 'http.status_code', type: 'int64', value: BigInt(g.pick([200, 200, 200, 404, 500])) },
     ];
     while (tags.length < nTags) {

@@ -4,7 +4,8 @@ import thrift from 'thrift';
 import Int64 from 'node-int64';
 import type { Batch, KeyValue, Process, Span } from '../../src/types.js';
 
-type FieldType = 'bool' | 'i32' | 'i64' | 'double' | 'string' | 'binary' | { struct: StructDef } | { list: FieldType };
+type FieldType =
+  'bool' | 'i32' | 'i64' | 'double' | 'string' | 'binary' | { struct: StructDef } | { list: FieldType };
 type StructDef = ReadonlyArray<{ id: number; name: string; type: FieldType }>;
 
 const Tag: StructDef = [
@@ -163,12 +164,16 @@ function writeStruct(p: Protocol, def: StructDef, obj: Obj): void {
 
 function reader(buf: Buffer, protocol: 'compact' | 'binary'): Protocol {
   const transport = new thrift.TFramedTransport(buf);
-  return (protocol === 'compact' ? new thrift.TCompactProtocol(transport) : new thrift.TBinaryProtocol(transport)) as unknown as Protocol;
+  return (protocol === 'compact'
+    ? new thrift.TCompactProtocol(transport)
+    : new thrift.TBinaryProtocol(transport)) as unknown as Protocol;
 }
 
-function writer(protocol: 'compact' | 'binary', done: (b: Buffer) => void): Protocol {
+function writer(protocol: 'compact' | 'binary', done: (b: Buffer | undefined) => void): Protocol {
   const transport = new thrift.TBufferedTransport(undefined, done);
-  return (protocol === 'compact' ? new thrift.TCompactProtocol(transport) : new thrift.TBinaryProtocol(transport)) as unknown as Protocol;
+  return (protocol === 'compact'
+    ? new thrift.TCompactProtocol(transport)
+    : new thrift.TBinaryProtocol(transport)) as unknown as Protocol;
 }
 
 // ---- mapping between the reference objects and the domain model
@@ -217,7 +222,10 @@ function tagFromDomain(t: KeyValue): Obj {
 
 function batchToDomain(o: Obj): Batch {
   const p = o.process as Obj;
-  const process: Process = { serviceName: p.serviceName as string, tags: ((p.tags as Obj[] | undefined) ?? []).map(tagToDomain) };
+  const process: Process = {
+    serviceName: p.serviceName as string,
+    tags: ((p.tags as Obj[] | undefined) ?? []).map(tagToDomain),
+  };
   const spans = ((o.spans as Obj[] | undefined) ?? []).map((s): Span => {
     const span: Span = {
       traceId: hex(s.traceIdHigh) + hex(s.traceIdLow),
@@ -267,18 +275,23 @@ function batchFromDomain(b: Batch): Obj {
       spanId: i64(s.spanId),
       parentSpanId: i64(s.parentSpanId ?? '0000000000000000'),
       operationName: s.operationName,
-      references: s.references.length === 0 ? undefined : s.references.map((r) => ({
-        refType: r.refType === 'CHILD_OF' ? 0 : 1,
-        traceIdLow: i64(r.traceId.slice(16)),
-        traceIdHigh: i64(r.traceId.slice(0, 16)),
-        spanId: i64(r.spanId),
-      })),
+      references:
+        s.references.length === 0
+          ? undefined
+          : s.references.map((r) => ({
+              refType: r.refType === 'CHILD_OF' ? 0 : 1,
+              traceIdLow: i64(r.traceId.slice(16)),
+              traceIdHigh: i64(r.traceId.slice(0, 16)),
+              spanId: i64(r.spanId),
+            })),
       flags: s.flags,
       startTime: fromNum(s.startTime),
       duration: fromNum(s.duration),
       tags: tags(s.tags),
       logs:
-        s.logs.length === 0 ? undefined : s.logs.map((l) => ({ timestamp: fromNum(l.timestamp), fields: l.fields.map(tagFromDomain) })),
+        s.logs.length === 0
+          ? undefined
+          : s.logs.map((l) => ({ timestamp: fromNum(l.timestamp), fields: l.fields.map(tagFromDomain) })),
       incomplete: s.incomplete,
     })),
     seqNo: b.seqNo === undefined ? undefined : fromBig(b.seqNo),
@@ -314,7 +327,11 @@ export function referenceEncodeBatch(batch: Batch, protocol: 'compact' | 'binary
 }
 
 /** Encodes the oneway call Agent.emitBatch with the thrift package, as jaeger clients send it. */
-export function referenceEncodeEmitBatch(batch: Batch, protocol: 'compact' | 'binary', seqId: number): Buffer {
+export function referenceEncodeEmitBatch(
+  batch: Batch,
+  protocol: 'compact' | 'binary',
+  seqId: number,
+): Buffer {
   let out: Buffer | undefined;
   const p = writer(protocol, (b) => (out = b));
   p.writeMessageBegin('emitBatch', thrift.Thrift.MessageType.ONEWAY, seqId);
@@ -326,7 +343,10 @@ export function referenceEncodeEmitBatch(batch: Batch, protocol: 'compact' | 'bi
 }
 
 /** Reads a message envelope and the emitBatch args with the thrift package. */
-export function referenceDecodeEmitBatch(buf: Buffer, protocol: 'compact' | 'binary'): { name: string; seqId: number; batch: Batch } {
+export function referenceDecodeEmitBatch(
+  buf: Buffer,
+  protocol: 'compact' | 'binary',
+): { name: string; seqId: number; batch: Batch } {
   const p = reader(buf, protocol);
   const header = p.readMessageBegin();
   const args = readStruct(p, [{ id: 1, name: 'batch', type: { struct: BatchDef } }]);
