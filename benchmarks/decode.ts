@@ -17,18 +17,34 @@ for (const protocol of ['compact', 'binary'] as const) {
     const bytes = encoded.reduce((n, b) => n + b.length, 0);
     const opts = quick ? { rounds: 3, minMs: 150, warmupMs: 100 } : {};
 
-    const ours = measure(() => {
-      for (const buf of encoded) decodeBatch(buf, protocol);
-    }, spans, opts);
-    const reference = measure(() => {
-      for (const buf of encoded) referenceDecodeRaw(buf, protocol);
-    }, spans, opts);
-    const split = measure(() => {
-      for (const buf of encoded) splitBatchByTrace(buf, protocol);
-    }, spans, opts);
-    const encode = measure(() => {
-      for (const b of batches) encodeBatch(b, protocol);
-    }, spans, opts);
+    const ours = measure(
+      () => {
+        for (const buf of encoded) decodeBatch(buf, protocol);
+      },
+      spans,
+      opts,
+    );
+    const reference = measure(
+      () => {
+        for (const buf of encoded) referenceDecodeRaw(buf, protocol);
+      },
+      spans,
+      opts,
+    );
+    const split = measure(
+      () => {
+        for (const buf of encoded) splitBatchByTrace(buf, protocol);
+      },
+      spans,
+      opts,
+    );
+    const encode = measure(
+      () => {
+        for (const b of batches) encodeBatch(b, protocol);
+      },
+      spans,
+      opts,
+    );
 
     rows.push({
       protocol,

@@ -6,7 +6,11 @@ export interface Round {
 }
 
 /** Runs `body` (which does `ops` units of work) for `rounds` rounds of at least `minMs` each; returns the median rate. */
-export function measure(body: () => void, ops: number, options: { rounds?: number; minMs?: number; warmupMs?: number } = {}): {
+export function measure(
+  body: () => void,
+  ops: number,
+  options: { rounds?: number; minMs?: number; warmupMs?: number } = {},
+): {
   median: number;
   rounds: number[];
 } {
@@ -32,21 +36,35 @@ export function measure(body: () => void, ops: number, options: { rounds?: numbe
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 export function machine(): { cpu: string; cores: number; node: string; date: string } {
-  return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, date: new Date().toISOString() };
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    node: process.version,
+    date: new Date().toISOString(),
+  };
 }
 
 /** Prints the result as one JSON line on stdout, then a markdown table on stderr-free stdout. */
-export function report(name: string, result: { rows: Array<Record<string, string | number>>; [k: string]: unknown }): void {
+export function report(
+  name: string,
+  result: { rows: Array<Record<string, string | number>>; [k: string]: unknown },
+): void {
   process.stdout.write(`${JSON.stringify({ benchmark: name, machine: machine(), ...result })}\n\n`);
   const rows = result.rows;
   if (rows.length === 0) return;
   const headers = Object.keys(rows[0] as object);
   const fmt = (v: string | number | undefined): string =>
-    typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(2)) : String(v ?? '');
+    typeof v === 'number'
+      ? Number.isInteger(v)
+        ? v.toLocaleString('en-US')
+        : v.toFixed(2)
+      : String(v ?? '');
   const lines = [
     `| ${headers.join(' | ')} |`,
     `| ${headers.map(() => '---').join(' | ')} |`,
