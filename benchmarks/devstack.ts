@@ -29,7 +29,7 @@ function rssMiB(dir: string): number {
 const rows: Array<Record<string, string | number>> = [];
 const starts: number[] = [];
 for (let run = 0; run < runs; run++) {
-  const env = { ...process.env, SKEIN_DEVSTACK: 'local' };
+  const env: NodeJS.ProcessEnv = { ...process.env, SKEIN_DEVSTACK: 'local' };
   const scratch = mkdtempSync(join(tmpdir(), 'skein-bench-devstack-'));
   if (cold) {
     env.SKEIN_CACHE_DIR = join(scratch, 'cache');
