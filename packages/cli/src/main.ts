@@ -1,5 +1,7 @@
+import { agentComponent } from '@skein/agent';
 import { DevstackError } from '@skein/devstack';
 import { ConfigError, SkeinError } from '@skein/runtime';
+import { componentCommand } from './commands/component.js';
 import { devstackCommand, devstackHelp } from './commands/devstack.js';
 import type { CommandIO } from './commands/io.js';
 import { upCommand, upHelp } from './commands/up.js';
@@ -11,9 +13,10 @@ Usage: skein <command> [options]
 Commands:
   up         run the whole stack locally until Ctrl-C
   devstack   install and run Kafka and Elasticsearch on loopback (up | down | status)
+  agent      receive spans from applications and publish them to Kafka
   help       this text; \`skein <command> --help\` describes a command and every option
 
-Components (agent, ingester, query, replay, es, tracegen) arrive with their issues.
+Components still to come: ingester, query, replay, es, tracegen.
 `;
 
 const COMMANDS: Record<
@@ -22,6 +25,7 @@ const COMMANDS: Record<
 > = {
   up: { help: upHelp, run: upCommand },
   devstack: { help: devstackHelp, run: devstackCommand },
+  agent: componentCommand(agentComponent),
 };
 
 /** Runs `skein <argv>`; returns the exit code. Errors with a code are printed as one clear line. */

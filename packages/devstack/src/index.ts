@@ -1,5 +1,12 @@
 export { startDevstack, chooseProvider } from './stack.js';
-export { defaultDataDir, localStatus, stopDetached, type ServiceStatus } from './providers/local.js';
+export {
+  defaultDataDir,
+  localStatus,
+  startKafka,
+  stopDetached,
+  type KafkaOnly,
+  type ServiceStatus,
+} from './providers/local.js';
 export { dockerAvailable } from './providers/testcontainers.js';
 export { kafkaHealthy } from './kafka.js';
 export { elasticsearchHealthy } from './elasticsearch.js';

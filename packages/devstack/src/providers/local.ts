@@ -1,4 +1,5 @@
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DevstackError } from '../errors.js';
 import { elasticsearchHealthy, installElasticsearch, startElasticsearchNode } from '../elasticsearch.js';
@@ -149,4 +150,42 @@ export async function stopDetached(dataDir: string): Promise<number> {
     }),
   );
   return stopped;
+}
+
+export interface KafkaOnly {
+  brokers: string[];
+  port: number;
+  dataDir: string;
+  /** Stops the broker; its data stays in dataDir, so startKafka with the same port and dataDir resumes it. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A Kafka broker of its own (no Elasticsearch), for tests that stop and restart the broker under a running
+ * client. Port 0 picks a free port; without dataDir a scratch directory is used (kept until the caller removes it).
+ */
+export async function startKafka(
+  options: { port?: number; dataDir?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<KafkaOnly> {
+  const env = options.env ?? process.env;
+  const cache = cacheDir(env);
+  const scratch = scratchDir(env);
+  await mkdirOpen(cache);
+  await mkdirOpen(scratch);
+  const java = await findJava(env);
+  const classpath = await installKafka(cache, env);
+  const port = await choosePort(options.port ?? 0, 0, 'Kafka');
+  const dataDir = options.dataDir ?? (await mkdtemp(join(scratch, `${process.pid}-kafka-`)));
+  // A restarted broker keeps its controller port: the KRaft quorum was formed on it.
+  const portFile = join(dataDir, 'controller-port');
+  const controllerPort = existsSync(portFile) ? Number(await readFile(portFile, 'utf8')) : await freePort();
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(portFile, String(controllerPort));
+  const proc = await startKafkaNode(java, classpath, {
+    dir: dataDir,
+    port,
+    controllerPort,
+    ownerPid: process.pid,
+  });
+  return { brokers: [`127.0.0.1:${port}`], port, dataDir, stop: () => stopGroup(proc.pgid) };
 }

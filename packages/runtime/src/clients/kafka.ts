@@ -9,8 +9,10 @@ export interface KafkaClientOptions {
   requestTimeoutMs?: number;
 }
 
+// kafkajs reports every failed connection attempt as an error although it retries them itself; the
+// components log the failures that matter (a produce or commit that finally failed) at their own level.
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-  [logLevel.ERROR]: 'error',
+  [logLevel.ERROR]: 'warn',
   [logLevel.WARN]: 'warn',
   [logLevel.INFO]: 'info',
   [logLevel.DEBUG]: 'debug',

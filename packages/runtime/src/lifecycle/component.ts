@@ -44,7 +44,9 @@ export interface RunningComponent {
 
 /** `--help` text for a component: what it does and every key with its default. */
 export function componentHelp<S extends Schema>(definition: ComponentDefinition<S>): string {
-  return `skein ${definition.name}: ${definition.description}\n\nOptions:\n${configHelp({ ...definition.schema, ...commonSchema })}\n`;
+  const common = Object.entries(commonSchema).filter(([key]) => !(key in definition.schema));
+  const schema = { ...definition.schema, ...Object.fromEntries(common) };
+  return `skein ${definition.name}: ${definition.description}\n\nOptions:\n${configHelp(schema)}\n`;
 }
 
 /**
@@ -55,7 +57,8 @@ export async function runComponent<S extends Schema & { 'admin.port': unknown }>
   definition: ComponentDefinition<S>,
   options: { argv?: readonly string[]; env?: NodeJS.ProcessEnv; handleSignals?: boolean } = {},
 ): Promise<RunningComponent> {
-  const schema = { ...definition.schema, ...commonSchema };
+  // A component may override a common default (the agent drains within 10 s, not 20).
+  const schema = { ...commonSchema, ...definition.schema };
   const { config, args } = loadConfig(schema, {
     ...(options.argv ? { argv: options.argv } : {}),
     ...(options.env ? { env: options.env } : {}),

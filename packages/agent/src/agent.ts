@@ -1,0 +1,129 @@
+import type { TraceBatch } from '@skein/model';
+import {
+  createKafka,
+  type ComponentDefinition,
+  type ConfigOf,
+  type Logger,
+  type Service,
+} from '@skein/runtime';
+import type { Registry } from 'prom-client';
+import { agentSchema } from './config.js';
+import { KafkaPublisher } from './kafka/publisher.js';
+import { AgentMetrics } from './metrics.js';
+import { TraceQueue } from './queue/trace-queue.js';
+import { GrpcReceiver } from './receivers/grpc.js';
+import { HttpReceiver } from './receivers/http.js';
+import { UdpReceiver } from './receivers/udp.js';
+import { SamplingServer } from './sampling/server.js';
+import type { Accepted, SpanSink, Transport } from './sink.js';
+
+export type AgentConfig = ConfigOf<typeof agentSchema>;
+
+/** The agent's parts, wired: receivers → bounded queue → Kafka publisher, plus the sampling endpoint. */
+export class Agent implements SpanSink {
+  readonly queue: TraceQueue;
+  readonly metrics: AgentMetrics;
+  readonly publisher: KafkaPublisher;
+  readonly udp: UdpReceiver[] = [];
+  readonly http: HttpReceiver | undefined;
+  readonly grpc: GrpcReceiver | undefined;
+  readonly sampling: SamplingServer | undefined;
+  #accepting = true;
+
+  constructor(config: AgentConfig, logger: Logger, registry: Registry) {
+    this.queue = new TraceQueue(config['queue.max-spans'], config['queue.max-bytes']);
+    this.metrics = new AgentMetrics(registry, this.queue);
+    this.publisher = new KafkaPublisher({
+      kafka: createKafka({
+        brokers: config['kafka.brokers'],
+        clientId: config['kafka.client-id'],
+        logger: logger.child({ module: 'kafka' }),
+        requestTimeoutMs: config['kafka.request-timeout'],
+      }),
+      topic: config['kafka.topic'],
+      acks: config['kafka.acks'],
+      idempotent: config['kafka.idempotent'] && config['kafka.acks'] === 'all',
+      compression: config['kafka.compression'],
+      maxMessages: config['kafka.batch.max-messages'],
+      maxBytes: config['kafka.batch.max-bytes'],
+      lingerMs: config['kafka.linger'],
+      initialBackoffMs: config['kafka.retry.initial-backoff'],
+      maxBackoffMs: config['kafka.retry.max-backoff'],
+      queue: this.queue,
+      metrics: this.metrics,
+      logger: logger.child({ module: 'publisher' }),
+    });
+    const host = config['receivers.host'];
+    const receiver = { sink: this, metrics: this.metrics, host };
+    for (const format of ['compact', 'binary', 'zipkin'] as const) {
+      const port = config[`udp.${format}.port`];
+      if (port === 0) continue;
+      this.udp.push(
+        new UdpReceiver({
+          ...receiver,
+          port,
+          format,
+          receiveBufferBytes: config['udp.receive-buffer'],
+          maxPacketBytes: config['udp.max-packet'],
+          quietPeriodMs: config['shutdown.quiet-period'],
+          logger: logger.child({ module: `udp-${format}` }),
+        }),
+      );
+    }
+    if (config['http.port'] !== 0) {
+      this.http = new HttpReceiver({
+        ...receiver,
+        port: config['http.port'],
+        maxBodyBytes: config['http.max-body'],
+        logger: logger.child({ module: 'http' }),
+      });
+    }
+    if (config['grpc.port'] !== 0) {
+      this.grpc = new GrpcReceiver({
+        ...receiver,
+        port: config['grpc.port'],
+        maxMessageBytes: config['grpc.max-message'],
+        logger: logger.child({ module: 'grpc' }),
+      });
+    }
+    if (config['sampling.port'] !== 0) {
+      this.sampling = new SamplingServer({
+        port: config['sampling.port'],
+        host,
+        ...(config['sampling.strategies-file'] ? { strategiesFile: config['sampling.strategies-file'] } : {}),
+        reloadIntervalMs: config['sampling.reload-interval'],
+        logger: logger.child({ module: 'sampling' }),
+        registry,
+      });
+    }
+  }
+
+  /** Start order: publisher first (so the queue drains from the start), then receivers, then sampling. */
+  get services(): Service[] {
+    const receivers: Service[] = [
+      ...this.udp,
+      ...(this.http ? [this.http] : []),
+      ...(this.grpc ? [this.grpc] : []),
+    ];
+    const stopIntake: Service = {
+      name: 'intake',
+      start: async () => undefined,
+      // Runs after every receiver has stopped (services stop in reverse order): nothing more is queued.
+      stop: async () => void (this.#accepting = false),
+    };
+    return [this.publisher, stopIntake, ...receivers, ...(this.sampling ? [this.sampling] : [])];
+  }
+
+  accept(traces: readonly TraceBatch[], transport: Transport, receivedAt: number): Accepted {
+    if (!this.#accepting) return 'stopped';
+    return this.queue.offer(traces, transport, receivedAt) ? 'accepted' : 'queue_full';
+  }
+}
+
+export const agentComponent: ComponentDefinition<typeof agentSchema> = {
+  name: 'agent',
+  description:
+    'receives Jaeger spans (UDP 6831 compact, 6832 binary, 5775 zipkin; HTTP 14268; gRPC 14250), serves sampling strategies (5778) and publishes one Kafka message per trace.',
+  schema: agentSchema,
+  build: ({ config, logger, registry }) => new Agent(config, logger, registry).services,
+};

@@ -1,0 +1,133 @@
+import type { Logger, Service } from '@skein/runtime';
+import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
+import type { AgentMetrics } from '../metrics.js';
+import type { QueuedTrace, TraceQueue } from '../queue/trace-queue.js';
+
+export interface PublisherOptions {
+  kafka: Kafka;
+  topic: string;
+  acks: 'all' | '1' | '0';
+  idempotent: boolean;
+  compression: 'none' | 'gzip';
+  maxMessages: number;
+  maxBytes: number;
+  lingerMs: number;
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+  queue: TraceQueue;
+  metrics: AgentMetrics;
+  logger: Logger;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Moves messages from the queue to Kafka, one produce request at a time, retrying a failed request with
+ * backoff until it succeeds or the agent shuts down. While Kafka is away nothing is lost here: the queue
+ * fills and the receivers count what they cannot enqueue.
+ */
+export class KafkaPublisher implements Service {
+  readonly name = 'kafka-publisher';
+  #producer: Producer;
+  #connected = false;
+  #running = false;
+  #deadline = Number.POSITIVE_INFINITY;
+  #loop: Promise<void> | undefined;
+  #inFlight: QueuedTrace[] = [];
+
+  constructor(private readonly options: PublisherOptions) {
+    this.#producer = options.kafka.producer({
+      idempotent: options.idempotent,
+      // Idempotence in kafkajs requires a single in-flight request; ordering per trace needs it anyway.
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: true,
+      // Our own loop retries forever with backoff; kafkajs retries only briefly within one request.
+      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
+    });
+  }
+
+  /** Whether the last produce request (or connect) succeeded. */
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  async start(): Promise<void> {
+    this.#running = true;
+    // Do not wait for Kafka: the agent must take spans (and queue them) even while Kafka is down.
+    this.#loop = this.#run();
+  }
+
+  async #ensureConnected(): Promise<void> {
+    if (this.#connected) return;
+    await this.#producer.connect();
+    this.#connected = true;
+    this.options.logger.info('connected to Kafka', { topic: this.options.topic });
+  }
+
+  async #run(): Promise<void> {
+    const o = this.options;
+    let backoff = o.initialBackoffMs;
+    while (this.#running || (o.queue.length > 0 && Date.now() < this.#deadline)) {
+      if (this.#inFlight.length === 0) {
+        await o.queue.waitForItems(this.#running ? 1000 : 0);
+        if (o.queue.length === 0) continue;
+        // Let a small request fill up, unless there is already enough for a full one or we are draining.
+        if (this.#running && o.lingerMs > 0 && o.queue.length < o.maxMessages) await sleep(o.lingerMs);
+        this.#inFlight = o.queue.take(o.maxMessages, o.maxBytes);
+        const now = performance.now();
+        for (const item of this.#inFlight) o.metrics.queueLatency.observe((now - item.enqueuedAt) / 1000);
+      }
+      const started = performance.now();
+      try {
+        await this.#ensureConnected();
+        await this.#producer.send({
+          topic: o.topic,
+          acks: o.acks === 'all' ? -1 : Number(o.acks),
+          compression: o.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+          messages: this.#inFlight.map((item) => ({
+            key: item.trace.traceId,
+            value: item.trace.value,
+            headers: { 'skein-encoding': 'thrift-compact', 'skein-received-at': String(item.receivedAt) },
+          })),
+        });
+        o.metrics.produceLatency.observe((performance.now() - started) / 1000);
+        let spans = 0;
+        for (const item of this.#inFlight) spans += item.trace.spanCount;
+        o.metrics.spansPublished.inc(spans);
+        o.metrics.messagesPublished.inc(this.#inFlight.length);
+        this.#inFlight = [];
+        backoff = o.initialBackoffMs;
+      } catch (err) {
+        o.metrics.produceErrors.inc();
+        this.#connected = false;
+        o.logger.warn('produce failed; retrying', {
+          error: err,
+          backoffMs: backoff,
+          queuedSpans: o.queue.spans,
+        });
+        await sleep(Math.min(backoff, Math.max(0, this.#deadline - Date.now())));
+        backoff = Math.min(backoff * 2, o.maxBackoffMs);
+        if (!this.#running && Date.now() >= this.#deadline) break;
+      }
+    }
+  }
+
+  /** Stops taking new work and flushes what is queued until `deadline`; the rest is counted as dropped. */
+  async stop(deadline: number): Promise<void> {
+    // Leave a little time to count and disconnect.
+    this.#deadline = deadline - 200;
+    this.#running = false;
+    // A produce request stuck on an unreachable broker must not hold the process past its deadline.
+    await Promise.race([this.#loop, sleep(Math.max(0, deadline - 100 - Date.now()))]);
+    const lost = [...this.#inFlight, ...this.options.queue.drain()];
+    this.#inFlight = [];
+    for (const item of lost)
+      this.options.metrics.droppedSpans(item.transport, 'shutdown', item.trace.spanCount);
+    if (lost.length > 0) {
+      this.options.logger.error('shutdown deadline reached with spans unsent', {
+        spans: lost.reduce((n, i) => n + i.trace.spanCount, 0),
+      });
+    }
+    await this.#producer.disconnect().catch(() => undefined);
+  }
+}

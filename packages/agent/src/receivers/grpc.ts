@@ -1,0 +1,149 @@
+import * as grpc from '@grpc/grpc-js';
+import { DecodeError, decodeProtoPostSpansRequest, type Span } from '@skein/model';
+import { SkeinError, type Logger, type Service } from '@skein/runtime';
+import type { ReceiverMetrics, SpanSink } from '../sink.js';
+import { toTraceBatches } from './batches.js';
+
+export interface GrpcReceiverOptions {
+  /** TCP port to listen on (Jaeger's is 14250); 0 picks a free one, see `GrpcReceiver.port`. */
+  port: number;
+  host: string;
+  sink: SpanSink;
+  metrics: ReceiverMetrics;
+  logger: Logger;
+  /** Largest request message accepted; grpc-js answers bigger ones with RESOURCE_EXHAUSTED before decoding. */
+  maxMessageBytes: number;
+}
+
+/** Jaeger's api_v2 collector.proto: service `jaeger.api_v2.CollectorService`, unary rpc `PostSpans`. */
+export const POST_SPANS_PATH = '/jaeger.api_v2.CollectorService/PostSpans';
+
+/** PostSpansResponse has no fields, so its encoding is zero bytes. */
+const EMPTY_RESPONSE = Buffer.alloc(0);
+
+/** Status details a client sees when the agent cannot take its spans; both codes are retryable in gRPC. */
+const QUEUE_FULL_DETAILS = 'agent queue is full; retry PostSpans after a backoff';
+const STOPPED_DETAILS = 'agent is shutting down; retry PostSpans (another agent or later)';
+
+const identity = (buf: Buffer): Buffer => buf;
+
+// Messages stay raw Buffers through grpc-js: decoding happens in the handler, where a DecodeError can become a
+// status for that one call instead of an exception thrown inside grpc-js's deserialisation step.
+const collectorService: grpc.ServiceDefinition = {
+  PostSpans: {
+    path: POST_SPANS_PATH,
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: identity,
+    requestDeserialize: identity,
+    responseSerialize: identity,
+    responseDeserialize: identity,
+  },
+};
+
+type Reply = grpc.sendUnaryData<Buffer>;
+
+/**
+ * Receives Jaeger `CollectorService/PostSpans` over gRPC (what jaeger-agent, OTel's Jaeger exporter and
+ * jaeger-client-go's gRPC reporter send to a collector on 14250) and hands the spans, split per trace, to the sink.
+ *
+ * Requests over `maxMessageBytes` are refused by grpc-js itself (RESOURCE_EXHAUSTED) before any of this code
+ * sees them, so they are not counted in `metrics.rejected`: grpc-js offers no hook that tells that case apart
+ * from a client cancelling its call.
+ */
+export class GrpcReceiver implements Service {
+  readonly name = 'grpc';
+  #server: grpc.Server | undefined;
+  #port: number;
+
+  constructor(private readonly options: GrpcReceiverOptions) {
+    this.#port = options.port;
+  }
+
+  /** The bound port once started (the configured one before). */
+  get port(): number {
+    return this.#port;
+  }
+
+  async start(): Promise<void> {
+    if (this.#server) return;
+    const { host, port, maxMessageBytes, logger } = this.options;
+    const server = new grpc.Server({ 'grpc.max_receive_message_length': maxMessageBytes });
+    server.addService(collectorService, {
+      PostSpans: (call: grpc.ServerUnaryCall<Buffer, Buffer>, reply: Reply) =>
+        this.#postSpans(call.request, reply),
+    });
+    const address = `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
+    this.#port = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, bound) => {
+        if (!err) return resolve(bound);
+        server.forceShutdown();
+        reject(
+          new SkeinError(
+            'LISTEN_FAILED',
+            `gRPC receiver cannot listen on ${address}: ${err.message}; free the port or change the gRPC receiver port`,
+            { cause: err },
+          ),
+        );
+      });
+    });
+    this.#server = server;
+    logger.info('gRPC receiver listening', { host, port: this.#port, service: POST_SPANS_PATH });
+  }
+
+  /** Stops accepting calls and lets those in flight finish; what is still open at `deadline` is cut off. */
+  async stop(deadline: number): Promise<void> {
+    const server = this.#server;
+    if (!server) return;
+    this.#server = undefined;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(
+        () => {
+          this.options.logger.warn('gRPC receiver did not drain before the deadline; closing open calls');
+          server.forceShutdown();
+          resolve();
+        },
+        Math.max(0, deadline - Date.now()),
+      );
+      server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  #postSpans(request: Buffer, reply: Reply): void {
+    const { metrics, sink, logger } = this.options;
+    try {
+      let spans: Span[];
+      try {
+        spans = decodeProtoPostSpansRequest(request).spans;
+      } catch (err) {
+        if (!(err instanceof DecodeError)) throw err;
+        metrics.rejected('grpc', 'malformed');
+        logger.debug('malformed PostSpans request', { bytes: request.length, error: err });
+        reply({ code: grpc.status.INVALID_ARGUMENT, details: `malformed PostSpansRequest: ${err.message}` });
+        return;
+      }
+      metrics.received('grpc', spans.length);
+      if (spans.length === 0) {
+        reply(null, EMPTY_RESPONSE);
+        return;
+      }
+      const outcome = sink.accept(toTraceBatches(spans), 'grpc', Date.now());
+      if (outcome === 'accepted') {
+        reply(null, EMPTY_RESPONSE);
+      } else if (outcome === 'queue_full') {
+        metrics.droppedSpans('grpc', 'queue_full', spans.length);
+        reply({ code: grpc.status.RESOURCE_EXHAUSTED, details: QUEUE_FULL_DETAILS });
+      } else {
+        metrics.droppedSpans('grpc', 'shutdown', spans.length);
+        reply({ code: grpc.status.UNAVAILABLE, details: STOPPED_DETAILS });
+      }
+    } catch (err) {
+      // A bug on our side, not the client's: answer this call and keep serving.
+      logger.error('PostSpans handler failed', { error: err });
+      reply({ code: grpc.status.INTERNAL, details: 'agent failed to handle PostSpans; see the agent log' });
+    }
+  }
+}

@@ -1,0 +1,125 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { splitBatchByTrace, type ThriftProtocol } from '@skein/model';
+import type { Logger, Service } from '@skein/runtime';
+import type { ReceiverMetrics, SpanSink } from '../sink.js';
+import { rejectReason } from './reasons.js';
+
+export interface HttpReceiverOptions {
+  port: number;
+  host: string;
+  maxBodyBytes: number;
+  sink: SpanSink;
+  metrics: ReceiverMetrics;
+  logger: Logger;
+}
+
+// The content types Jaeger's collector takes on /api/traces (thrift binary), plus compact for clients that prefer it.
+const PROTOCOLS: Record<string, ThriftProtocol> = {
+  'application/x-thrift': 'binary',
+  'application/vnd.apache.thrift.binary': 'binary',
+  'application/vnd.apache.thrift.compact': 'compact',
+};
+
+/** Jaeger's collector HTTP endpoint: POST /api/traces with a thrift Batch; 202 when queued. */
+export class HttpReceiver implements Service {
+  readonly name = 'http';
+  #server: Server | undefined;
+
+  constructor(private readonly options: HttpReceiverOptions) {}
+
+  get port(): number {
+    return (this.#server?.address() as AddressInfo | null | undefined)?.port ?? 0;
+  }
+
+  async start(): Promise<void> {
+    const server = createServer((req, res) => this.#handle(req, res));
+    server.requestTimeout = 30_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port, this.options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#server = server;
+    this.options.logger.info('HTTP receiver listening', { port: this.port });
+  }
+
+  #reply(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
+    res.end(body ? `${body}\n` : '');
+  }
+
+  #handle(req: IncomingMessage, res: ServerResponse): void {
+    const { metrics, sink } = this.options;
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== '/api/traces') return this.#reply(res, 404, 'Not found: POST spans to /api/traces');
+    if (req.method !== 'POST')
+      return this.#reply(res, 405, 'Method not allowed: use POST', { allow: 'POST' });
+    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    const protocol = PROTOCOLS[type];
+    if (!protocol) {
+      metrics.rejected('http', 'bad_content_type');
+      req.resume();
+      return this.#reply(
+        res,
+        400,
+        `Unsupported content type: ${JSON.stringify(type)}; use application/x-thrift or application/vnd.apache.thrift.binary`,
+      );
+    }
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > this.options.maxBodyBytes) {
+      metrics.rejected('http', 'too_large');
+      req.resume();
+      return this.#reply(res, 413, `Request body larger than ${this.options.maxBodyBytes} bytes`, {
+        connection: 'close',
+      });
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let aborted = false;
+    req.on('data', (chunk: Buffer) => {
+      if (aborted) return;
+      size += chunk.length;
+      if (size > this.options.maxBodyBytes) {
+        aborted = true;
+        metrics.rejected('http', 'too_large');
+        this.#reply(res, 413, `Request body larger than ${this.options.maxBodyBytes} bytes`, {
+          connection: 'close',
+        });
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('error', () => undefined);
+    req.on('end', () => {
+      if (aborted) return;
+      const body = Buffer.concat(chunks, size);
+      let split;
+      try {
+        split = splitBatchByTrace(body, protocol);
+      } catch (err) {
+        metrics.rejected('http', rejectReason(err));
+        return this.#reply(res, 400, `Unable to process request body: ${(err as Error).message}`);
+      }
+      metrics.received('http', split.spanCount);
+      const result = sink.accept(split.traces, 'http', Date.now());
+      if (result === 'accepted') return this.#reply(res, 202, '');
+      metrics.droppedSpans('http', result === 'stopped' ? 'shutdown' : 'queue_full', split.spanCount);
+      this.#reply(res, 503, 'The agent queue is full; retry later', { 'retry-after': '1' });
+    });
+  }
+
+  async stop(deadline: number): Promise<void> {
+    const server = this.#server;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const timer = setTimeout(() => server.closeAllConnections(), Math.max(0, deadline - Date.now() - 500));
+    await closed;
+    clearTimeout(timer);
+    this.#server = undefined;
+  }
+}
