@@ -50,7 +50,10 @@ export const agentSchema = {
     'Message compression (kafkajs ships gzip; lz4/zstd need codec packages, not included)',
   ),
   'kafka.batch.max-messages': field.int(1000, 'Most messages in one produce request', { min: 1 }),
-  'kafka.batch.max-bytes': field.size('1MiB', 'Most bytes in one produce request'),
+  'kafka.batch.max-bytes': field.size(
+    '512KiB',
+    'Most message bytes in one produce request (keep it under the broker and topic max.message.bytes, 1 MB by default)',
+  ),
   'kafka.linger': field.duration('5ms', 'How long to wait for a produce request to fill before sending it'),
   'kafka.retry.initial-backoff': field.duration(
     '100ms',

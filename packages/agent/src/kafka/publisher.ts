@@ -1,5 +1,5 @@
 import type { Logger, Service } from '@skein/runtime';
-import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
+import { CompressionTypes, Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { AgentMetrics } from '../metrics.js';
 import type { QueuedTrace, TraceQueue } from '../queue/trace-queue.js';
 
@@ -34,6 +34,8 @@ export class KafkaPublisher implements Service {
   #deadline = Number.POSITIVE_INFINITY;
   #loop: Promise<void> | undefined;
   #inFlight: QueuedTrace[] = [];
+  /** Requests split off a too-large one, sent before anything new is taken from the queue. */
+  #pending: QueuedTrace[][] = [];
 
   constructor(private readonly options: PublisherOptions) {
     this.#producer = options.kafka.producer({
@@ -41,6 +43,8 @@ export class KafkaPublisher implements Service {
       // Idempotence in kafkajs requires a single in-flight request; ordering per trace needs it anyway.
       maxInFlightRequests: 1,
       allowAutoTopicCreation: true,
+      // Java's partitioner (murmur2 of the key): the same trace ID maps to the same partition as from any client.
+      createPartitioner: Partitioners.DefaultPartitioner,
       // Our own loop retries forever with backoff; kafkajs retries only briefly within one request.
       retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
     });
@@ -68,6 +72,8 @@ export class KafkaPublisher implements Service {
     const o = this.options;
     let backoff = o.initialBackoffMs;
     while (this.#running || (o.queue.length > 0 && Date.now() < this.#deadline)) {
+      if (this.#inFlight.length === 0 && this.#pending.length > 0)
+        this.#inFlight = this.#pending.shift() ?? [];
       if (this.#inFlight.length === 0) {
         await o.queue.waitForItems(this.#running ? 1000 : 0);
         if (o.queue.length === 0) continue;
@@ -99,6 +105,10 @@ export class KafkaPublisher implements Service {
         backoff = o.initialBackoffMs;
       } catch (err) {
         o.metrics.produceErrors.inc();
+        if (isTooLarge(err)) {
+          this.#shrink();
+          continue;
+        }
         this.#connected = false;
         o.logger.warn('produce failed; retrying', {
           error: err,
@@ -112,6 +122,30 @@ export class KafkaPublisher implements Service {
     }
   }
 
+  /**
+   * The broker refused the request as too large: retrying it unchanged would block the queue forever. Put all
+   * but the first half back in front (by sending the first half alone next), or drop a lone message that is
+   * itself over the broker's limit.
+   */
+  #shrink(): void {
+    const o = this.options;
+    if (this.#inFlight.length > 1) {
+      const half = Math.ceil(this.#inFlight.length / 2);
+      this.#pending.unshift(this.#inFlight.slice(half));
+      this.#inFlight = this.#inFlight.slice(0, half);
+      return;
+    }
+    const [lone] = this.#inFlight;
+    if (lone) {
+      o.metrics.droppedSpans(lone.transport, 'too_large', lone.trace.spanCount);
+      o.logger.error('trace message larger than the broker accepts; dropped', {
+        traceId: lone.trace.traceId,
+        bytes: lone.trace.value.length,
+      });
+    }
+    this.#inFlight = this.#pending.shift() ?? [];
+  }
+
   /** Stops taking new work and flushes what is queued until `deadline`; the rest is counted as dropped. */
   async stop(deadline: number): Promise<void> {
     // Leave a little time to count and disconnect.
@@ -119,7 +153,8 @@ export class KafkaPublisher implements Service {
     this.#running = false;
     // A produce request stuck on an unreachable broker must not hold the process past its deadline.
     await Promise.race([this.#loop, sleep(Math.max(0, deadline - 100 - Date.now()))]);
-    const lost = [...this.#inFlight, ...this.options.queue.drain()];
+    const lost = [...this.#inFlight, ...this.#pending.flat(), ...this.options.queue.drain()];
+    this.#pending = [];
     this.#inFlight = [];
     for (const item of lost)
       this.options.metrics.droppedSpans(item.transport, 'shutdown', item.trace.spanCount);
@@ -130,4 +165,11 @@ export class KafkaPublisher implements Service {
     }
     await this.#producer.disconnect().catch(() => undefined);
   }
+}
+
+// MESSAGE_TOO_LARGE (10) and RECORD_LIST_TOO_LARGE (18): permanent for this request, unlike a broker outage.
+function isTooLarge(err: unknown): boolean {
+  // kafkajs's error classes are not ESM named exports; its protocol errors carry the Kafka error name in `type`.
+  const type = (err as { type?: unknown } | null)?.type;
+  return type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE';
 }

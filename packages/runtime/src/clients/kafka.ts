@@ -18,12 +18,16 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+// Advice kafkajs prints at every start that does not apply to how skein configures it: Java's partitioner is
+// chosen explicitly, and skein's publisher retries a failed request itself with the same idempotent producer.
+const KNOWN_ADVICE = [/switched default partitioner/, /Limiting retries for the idempotent producer/];
+
 /** kafkajs logs through our logger (kafkajs INFO chatter goes to debug). */
 function bridge(logger: Logger): logCreator {
   return () =>
     ({ level, log }) => {
       const { message, ...fields } = log;
-      const lvl = LEVELS[level] ?? 'debug';
+      const lvl = KNOWN_ADVICE.some((re) => re.test(message)) ? 'debug' : (LEVELS[level] ?? 'debug');
       logger[lvl === 'info' ? 'debug' : lvl](`kafkajs: ${message}`, fields);
     };
 }
