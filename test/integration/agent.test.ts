@@ -254,6 +254,50 @@ describe('agent → Kafka', () => {
   });
 });
 
+describe('agent and messages the broker refuses', () => {
+  it('splits a produce request the topic refuses as too large, drops only the trace that is itself too large, and counts it', async () => {
+    const { kafkaBrokers } = testStack();
+    const topic = uniqueName('skein-agent-too-large');
+    // A topic that takes messages of at most 20 kB.
+    await createTopic(kafkaBrokers, topic, 1, { 'max.message.bytes': '20000' });
+    const agent = await startTestAgent({
+      'kafka.brokers': kafkaBrokers.join(','),
+      'kafka.topic': topic,
+      'kafka.linger': '50ms',
+    });
+    try {
+      const small = [0, 1, 2, 3, 4, 5].map(() => makeBatch('svc-small', [randomTraceId()], 10)); // ~5 kB per trace
+      const huge = makeBatch('svc-huge', [randomTraceId()], 100); // ~50 kB in one trace
+      // One HTTP request with everything: the publisher takes it as one produce request of ~80 kB.
+      const all = {
+        process: huge.process,
+        spans: [
+          ...small.flatMap((b) => b.spans.map((sp) => ({ ...sp, process: huge.process }))),
+          ...huge.spans,
+        ],
+      };
+      const response = await fetch(`http://127.0.0.1:${agent.ports.http}/api/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-thrift' },
+        body: encodeBatch(all, 'binary'),
+      });
+      assert.equal(response.status, 202);
+      const messages = await readTopic(kafkaBrokers, topic, 6);
+      assert.deepEqual(messages.map((m) => m.key).sort(), small.map((b) => b.spans[0]?.traceId).sort());
+      const text = await eventually('the huge trace counted as dropped', async () => {
+        const t = await agent.metrics();
+        return metricValue(t, 'skein_agent_spans_dropped_total', 'transport="http",reason="too_large"') ===
+          100
+          ? t
+          : undefined;
+      });
+      assert.equal(metricValue(text, 'skein_agent_spans_published_total'), 60);
+    } finally {
+      await agent.stop();
+    }
+  });
+});
+
 describe('agent when Kafka is away', () => {
   it('fills its bounded queue, pushes back (HTTP 503, UDP drops counted), and delivers everything it accepted once the broker is back', async () => {
     const kafka = await startKafka();

@@ -11,11 +11,20 @@ export interface ReadMessage {
   headers: Record<string, string>;
 }
 
-export async function createTopic(brokers: string[], topic: string, partitions = 3): Promise<void> {
+export async function createTopic(
+  brokers: string[],
+  topic: string,
+  partitions = 3,
+  config: Record<string, string> = {},
+): Promise<void> {
   const admin = createKafka({ brokers, clientId: 'skein-test-admin' }).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+    const configEntries = Object.entries(config).map(([name, value]) => ({ name, value }));
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: partitions, configEntries }],
+      waitForLeaders: true,
+    });
   } finally {
     await admin.disconnect();
   }
