@@ -1,5 +1,6 @@
 import { agentComponent } from '@skein/agent';
 import { DevstackError } from '@skein/devstack';
+import { ingesterComponent } from '@skein/ingester';
 import { ConfigError, SkeinError } from '@skein/runtime';
 import { componentCommand } from './commands/component.js';
 import { devstackCommand, devstackHelp } from './commands/devstack.js';
@@ -14,9 +15,10 @@ Commands:
   up         run the whole stack locally until Ctrl-C
   devstack   install and run Kafka and Elasticsearch on loopback (up | down | status)
   agent      receive spans from applications and publish them to Kafka
+  ingester   consume spans from Kafka, sample, index and write them to Elasticsearch
   help       this text; \`skein <command> --help\` describes a command and every option
 
-Components still to come: ingester, query, replay, es, tracegen.
+Components still to come: query, replay, es, tracegen.
 `;
 
 const COMMANDS: Record<
@@ -26,6 +28,7 @@ const COMMANDS: Record<
   up: { help: upHelp, run: upCommand },
   devstack: { help: devstackHelp, run: devstackCommand },
   agent: componentCommand(agentComponent),
+  ingester: componentCommand(ingesterComponent),
 };
 
 /** Runs `skein <argv>`; returns the exit code. Errors with a code are printed as one clear line. */

@@ -2,8 +2,10 @@ export { startDevstack, chooseProvider } from './stack.js';
 export {
   defaultDataDir,
   localStatus,
+  startElasticsearch,
   startKafka,
   stopDetached,
+  type ElasticsearchOnly,
   type KafkaOnly,
   type ServiceStatus,
 } from './providers/local.js';

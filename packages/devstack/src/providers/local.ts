@@ -189,3 +189,39 @@ export async function startKafka(
   });
   return { brokers: [`127.0.0.1:${port}`], port, dataDir, stop: () => stopGroup(proc.pgid) };
 }
+
+export interface ElasticsearchOnly {
+  url: string;
+  port: number;
+  dataDir: string;
+  /** Stops the node; its data stays in dataDir, so startElasticsearch with the same port and dataDir resumes it. */
+  stop(): Promise<void>;
+}
+
+/** An Elasticsearch node of its own (no Kafka), for tests that stop and restart it under a running client. */
+export async function startElasticsearch(
+  options: { port?: number; dataDir?: string; heap?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<ElasticsearchOnly> {
+  const env = options.env ?? process.env;
+  const cache = cacheDir(env);
+  const scratch = scratchDir(env);
+  await mkdirOpen(cache);
+  await mkdirOpen(scratch);
+  const java = await findJava(env);
+  const home = await installElasticsearch(cache, java, env);
+  const port = await choosePort(options.port ?? 0, 0, 'Elasticsearch');
+  const dataDir = options.dataDir ?? (await mkdtemp(join(scratch, `${process.pid}-es-`)));
+  await mkdirOpen(dataDir);
+  // A restarted node keeps its transport port, as a real node would.
+  const portFile = join(dataDir, 'transport-port');
+  const transportPort = existsSync(portFile) ? Number(await readFile(portFile, 'utf8')) : await freePort();
+  await writeFile(portFile, String(transportPort));
+  const proc = await startElasticsearchNode(java, home, {
+    dir: dataDir,
+    port,
+    transportPort,
+    heap: options.heap ?? '512m',
+    ownerPid: process.pid,
+  });
+  return { url: `http://127.0.0.1:${port}`, port, dataDir, stop: () => stopGroup(proc.pgid) };
+}

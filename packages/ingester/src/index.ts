@@ -1,0 +1,21 @@
+export { Ingester, ingesterComponent, type IngesterConfig } from './ingester.js';
+export { ingesterSchema } from './config.js';
+export { PartitionOffsets, MessageWork } from './kafka/offsets.js';
+export {
+  installTemplates,
+  spanTemplate,
+  serviceTemplate,
+  dependenciesTemplate,
+  type TemplateOptions,
+} from './index/templates.js';
+export {
+  spanIndex,
+  serviceIndex,
+  dependenciesIndex,
+  indicesForRange,
+  type IndexKind,
+} from './index/naming.js';
+export { ServiceOperationCache, serviceDocumentId } from './index/services.js';
+export { dependencyLinks, DependencyAggregator, type DependencyLink } from './index/dependencies.js';
+export { PolicyEngine, parseTailPolicies, type TailPolicy } from './sampling/policies.js';
+export { TailSampler, type TailDecision } from './sampling/tail.js';

@@ -1,0 +1,171 @@
+import { readFileSync } from 'node:fs';
+import {
+  createElasticsearch,
+  createKafka,
+  ConfigError,
+  type ComponentDefinition,
+  type ConfigOf,
+  type Logger,
+  type Service,
+} from '@skein/runtime';
+import type { Registry } from 'prom-client';
+import { parse as parseYaml } from 'yaml';
+import { BulkWriter } from './bulk/writer.js';
+import { ingesterSchema } from './config.js';
+import { installTemplates } from './index/templates.js';
+import { SpanConsumer } from './kafka/consumer.js';
+import { DeadLetters } from './kafka/dead-letters.js';
+import type { MessageWork } from './kafka/offsets.js';
+import { IngesterMetrics } from './metrics.js';
+import { Pipeline } from './pipeline/pipeline.js';
+import { PolicyEngine, parseTailPolicies } from './sampling/policies.js';
+import { TailSampler } from './sampling/tail.js';
+
+export type IngesterConfig = ConfigOf<typeof ingesterSchema>;
+
+function loadPolicies(file: string | undefined): PolicyEngine {
+  if (!file)
+    throw new ConfigError('sampling.tail.policies-file', 'is required when sampling.tail.enabled is true');
+  let value: unknown;
+  try {
+    value = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError('sampling.tail.policies-file', `cannot read ${file}: ${(err as Error).message}`);
+  }
+  return new PolicyEngine(parseTailPolicies(value, file));
+}
+
+/** The ingester's parts, wired: consumer → pipeline (decode, sample, index) → bulk writer, plus the DLQ. */
+export class Ingester {
+  readonly metrics: IngesterMetrics;
+  readonly writer: BulkWriter;
+  readonly deadLetters: DeadLetters;
+  readonly pipeline: Pipeline;
+  readonly consumer: SpanConsumer;
+  readonly #templates: Service;
+
+  constructor(config: IngesterConfig, logger: Logger, registry: Registry) {
+    const kafka = createKafka({
+      brokers: config['kafka.brokers'],
+      clientId: config['kafka.client-id'],
+      logger: logger.child({ module: 'kafka' }),
+    });
+    const es = createElasticsearch({ url: config['es.url'] });
+    this.metrics = new IngesterMetrics(registry, () => ({
+      spans: this.pipeline.pendingSpans,
+      held: this.pipeline.heldSpans,
+    }));
+    this.deadLetters = new DeadLetters(
+      kafka,
+      config['kafka.dlq-topic'],
+      this.metrics,
+      logger.child({ module: 'dlq' }),
+    );
+    this.writer = new BulkWriter({
+      client: es,
+      maxDocs: config['bulk.max-docs'],
+      maxBytes: config['bulk.max-bytes'],
+      flushIntervalMs: config['bulk.flush-interval'],
+      concurrency: config['bulk.concurrency'],
+      initialBackoffMs: config['bulk.initial-backoff'],
+      maxBackoffMs: config['bulk.max-backoff'],
+      onPermanentFailure: async (item, error) => {
+        if (item.kind === 'span') this.metrics.spansDropped.inc({ reason: 'dead_letter' });
+        await this.deadLetters.send({
+          key: null,
+          value: Buffer.from(item.body),
+          sourceTopic: item.source?.topic ?? '',
+          sourcePartition: item.source?.partition ?? -1,
+          sourceOffset: item.source?.offset ?? '',
+          reason: error.type,
+          message: `${error.status} ${error.reason} (document ${item.id} for index ${item.index})`,
+        });
+        item.work?.done();
+      },
+      metrics: this.metrics,
+      logger: logger.child({ module: 'bulk' }),
+    });
+    const tail = config['sampling.tail.enabled']
+      ? new TailSampler<MessageWork>(loadPolicies(config['sampling.tail.policies-file']), {
+          decisionWaitMs: config['sampling.tail.decision-wait'],
+          maxTraces: config['sampling.tail.max-traces'],
+          maxSpans: config['sampling.tail.max-spans'],
+        })
+      : undefined;
+    const include = config['es.tags-as-fields.include'];
+    const tagsAsFields =
+      config['es.tags-as-fields.all'] || include.length > 0
+        ? {
+            tagsAsFields: {
+              all: config['es.tags-as-fields.all'],
+              include: new Set(include),
+              dotReplacement: config['es.tags-as-fields.dot-replacement'],
+            },
+          }
+        : {};
+    this.pipeline = new Pipeline({
+      writer: this.writer,
+      deadLetters: this.deadLetters,
+      defaultEncoding: config['kafka.encoding'],
+      headSampling: config['sampling.head'],
+      tail,
+      indexPrefix: config['es.index-prefix'],
+      esSpan: tagsAsFields,
+      dependencies: {
+        enabled: config['dependencies.enabled'],
+        windowMs: config['dependencies.window'],
+        flushIntervalMs: config['dependencies.flush-interval'],
+      },
+      metrics: this.metrics,
+      logger: logger.child({ module: 'pipeline' }),
+    });
+    this.consumer = new SpanConsumer({
+      kafka,
+      topic: config['kafka.topic'],
+      groupId: config['kafka.group-id'],
+      fromBeginning: config['kafka.from-beginning'],
+      partitionsConcurrently: config['kafka.partitions-concurrently'],
+      sessionTimeoutMs: config['kafka.session-timeout'],
+      commitIntervalMs: config['kafka.commit-interval'],
+      maxPendingSpans: config['pipeline.max-pending-spans'],
+      pipeline: this.pipeline,
+      writer: this.writer,
+      metrics: this.metrics,
+      logger: logger.child({ module: 'consumer' }),
+    });
+    this.#templates = {
+      name: 'index-templates',
+      start: async () => {
+        if (!config['es.create-templates']) return;
+        // Elasticsearch may still be starting (or away): keep trying; the consumer waits behind this.
+        for (let backoff = 500; ; backoff = Math.min(backoff * 2, 10_000)) {
+          try {
+            await installTemplates(es, {
+              prefix: config['es.index-prefix'],
+              shards: config['es.shards'],
+              replicas: config['es.replicas'],
+            });
+            return;
+          } catch (err) {
+            logger.warn('installing index templates failed; retrying', { error: err, backoffMs: backoff });
+            await new Promise((r) => setTimeout(r, backoff));
+          }
+        }
+      },
+      stop: async () => undefined,
+    };
+  }
+
+  /** Start order: templates, dead letters, writer, then the consumer; stopped in reverse (consumer drains first). */
+  get services(): Service[] {
+    return [this.#templates, this.deadLetters, this.writer, this.consumer];
+  }
+}
+
+export const ingesterComponent: ComponentDefinition<typeof ingesterSchema> = {
+  name: 'ingester',
+  description:
+    "consumes spans from Kafka (consumer group), samples, indexes and bulk-writes them to Elasticsearch in Jaeger's layout, committing offsets only for what is written or deliberately dropped.",
+  schema: ingesterSchema,
+  build: ({ config, logger, registry }) => new Ingester(config, logger, registry).services,
+};
