@@ -119,6 +119,7 @@ export async function countDocs(es: Client, pattern: string): Promise<number> {
 
 /** Every value of `field` with how many documents hold it, exactly (composite aggregation, paged). */
 export async function exactTerms(es: Client, pattern: string, field: string): Promise<Map<string, number>> {
+  await es.indices.refresh({ index: pattern, ignore_unavailable: true, allow_no_indices: true });
   const out = new Map<string, number>();
   let after: Record<string, string> | undefined;
   for (;;) {
