@@ -27,6 +27,11 @@ export const ingesterSchema = {
   'kafka.session-timeout': field.duration('30s', 'Consumer group session timeout'),
   'kafka.commit-interval': field.duration('1s', 'How often finished offsets are committed'),
   'es.url': field.string('http://127.0.0.1:9200', 'Elasticsearch URL'),
+  'es.sink': field.oneOf(
+    ['elasticsearch', 'null'],
+    'elasticsearch',
+    'null acknowledges every document without sending it: for measuring the pipeline itself, never for production',
+  ),
   'es.index-prefix': field.string(
     '',
     'Prefix of every index name, used verbatim (e.g. "v2-" gives v2-jaeger-span-YYYY-MM-DD)',

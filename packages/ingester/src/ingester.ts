@@ -62,7 +62,7 @@ export class Ingester {
       logger.child({ module: 'dlq' }),
     );
     this.writer = new BulkWriter({
-      client: es,
+      client: config['es.sink'] === 'null' ? undefined : es,
       maxDocs: config['bulk.max-docs'],
       maxBytes: config['bulk.max-bytes'],
       flushIntervalMs: config['bulk.flush-interval'],
@@ -136,7 +136,7 @@ export class Ingester {
     this.#templates = {
       name: 'index-templates',
       start: async () => {
-        if (!config['es.create-templates']) return;
+        if (!config['es.create-templates'] || config['es.sink'] === 'null') return;
         // Elasticsearch may still be starting (or away): keep trying; the consumer waits behind this.
         for (let backoff = 500; ; backoff = Math.min(backoff * 2, 10_000)) {
           try {

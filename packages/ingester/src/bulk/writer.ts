@@ -18,7 +18,8 @@ export interface BulkItem {
 }
 
 export interface BulkWriterOptions {
-  client: Client;
+  /** Without a client every document is acknowledged at once (the null sink, for benchmarks). */
+  client: Client | undefined;
   maxDocs: number;
   maxBytes: number;
   flushIntervalMs: number;
@@ -150,7 +151,7 @@ export class BulkWriter implements Service {
   }
 
   async #send(batch: BulkItem[]): Promise<void> {
-    const { client, metrics, logger } = this.options;
+    const { client } = this.options;
     this.#inFlight++;
     this.#inFlightDocs += batch.length;
     let payload = '';
@@ -159,25 +160,41 @@ export class BulkWriter implements Service {
     }
     const started = performance.now();
     let results: ItemResult[] | undefined;
+    if (!client) {
+      results = batch.map(() => ({ status: 201 }));
+    } else {
+      results = await this.#request(client, payload, batch, started);
+    }
+    this.#inFlight--;
+    this.#inFlightDocs -= batch.length;
+    if (results) await this.#handleItems(batch, results);
+    this.#pump(false);
+  }
+
+  /** One _bulk request; undefined (and the batch queued for retry) when the request itself failed. */
+  async #request(
+    client: Client,
+    payload: string,
+    batch: BulkItem[],
+    started: number,
+  ): Promise<ItemResult[] | undefined> {
+    const { metrics, logger } = this.options;
     try {
       const response = (await client.transport.request(
         { method: 'POST', path: '/_bulk', bulkBody: payload },
         { maxRetries: 0 },
       )) as { errors: boolean; items: Array<Record<string, ItemResult>> };
       metrics.bulkLatency.observe((performance.now() - started) / 1000);
-      results = response.items.map((entry) => Object.values(entry)[0] ?? { status: 0 });
       this.#backoff = this.options.initialBackoffMs;
+      return response.items.map((entry) => Object.values(entry)[0] ?? { status: 0 });
     } catch (err) {
       metrics.bulkFailures.inc({ kind: 'request' });
       const wait = this.#nextBackoff();
       logger.warn('bulk request failed; retrying', { error: err, docs: batch.length, backoffMs: wait });
       this.#blockedUntil = Date.now() + wait;
       this.#retry.unshift(...batch);
+      return undefined;
     }
-    this.#inFlight--;
-    this.#inFlightDocs -= batch.length;
-    if (results) await this.#handleItems(batch, results);
-    this.#pump(false);
   }
 
   #nextBackoff(): number {

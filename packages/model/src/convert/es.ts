@@ -5,6 +5,7 @@ import { DecodeError } from '../errors.js';
 import { jaegerTraceIdString, parseSpanId, parseTraceId } from '../ids.js';
 import type { KeyValue, Log, Process, Span, SpanRef, SpanRefType } from '../types.js';
 import { ZERO_SPAN_ID } from '../types.js';
+import { quoteJson } from './json.js';
 
 export type EsValueType = 'string' | 'bool' | 'int64' | 'float64' | 'binary';
 
@@ -134,21 +135,25 @@ export function esSpanDocumentId(span: Span): string {
 
 /** A string that two spans share exactly when everything they say is equal (warnings aside, which annotate rather than describe). */
 export function spanContentKey(span: Span): string {
-  return JSON.stringify([
-    span.traceId,
-    span.spanId,
-    span.parentSpanId ?? '',
-    span.operationName,
-    span.flags,
-    span.startTime,
-    span.duration,
-    span.references.map((ref) => [ref.refType, ref.traceId, ref.spanId]),
-    span.tags.map(keyValueTuple),
-    span.logs.map((log) => [log.timestamp, log.fields.map(keyValueTuple)]),
-    span.process.serviceName,
-    span.process.tags.map(keyValueTuple),
-    span.incomplete === true,
-  ]);
+  // Built by hand (every string quoted, so separators inside values cannot be confused with ours): this runs
+  // for every span the ingester writes.
+  let key = `${span.traceId}|${span.spanId}|${span.parentSpanId ?? ''}|${quoteJson(span.operationName)}|${span.flags}|${span.startTime}|${span.duration}|`;
+  for (const ref of span.references) key += `${ref.refType},${ref.traceId},${ref.spanId};`;
+  key += '|';
+  key += tagsKey(span.tags);
+  key += '|';
+  for (const log of span.logs) key += `${log.timestamp}:${tagsKey(log.fields)};`;
+  key += `|${quoteJson(span.process.serviceName)}|${tagsKey(span.process.tags)}|${span.incomplete === true ? 1 : 0}`;
+  return key;
+}
+
+function tagsKey(tags: readonly KeyValue[]): string {
+  let key = '[';
+  for (const kv of tags) {
+    const [k, type, value] = keyValueTuple(kv);
+    key += `${quoteJson(k)},${type},${quoteJson(value)};`;
+  }
+  return `${key}]`;
 }
 
 /** Tuple form of a tag that keeps every value distinct, including -0 and the exact bytes of binaries. */

@@ -1,9 +1,9 @@
 // Traces as Jaeger's HTTP API (/api/traces) returns them: what Jaeger UI and Grafana's Jaeger data source parse.
-import { randomUUID } from 'node:crypto';
 
 import { jaegerTraceIdString, parentSpanIdOf } from '../ids.js';
 import type { KeyValue, Process, Span, SpanRef, SpanRefType, Trace } from '../types.js';
 import { keyValueTuple, referencesWithParent, spanContentKey } from './es.js';
+import { quoteJson } from './json.js';
 
 /**
  * A tag as Jaeger's API renders it. int64 is a JSON number while it is a safe JavaScript integer and a decimal
@@ -96,12 +96,60 @@ export function toUiTrace(trace: Trace): UiTrace {
 
 /** JSON.stringify, except that a bigint becomes a bare JSON number with every digit kept. */
 export function stringifyUiJson(value: unknown): string {
-  // A per-call nonce marks bigints; no string in the data can contain it by accident.
-  const mark = `bigint:${randomUUID()}:`;
-  const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${mark}${v}` : v));
-  if ((text as string | undefined) === undefined)
-    throw new TypeError('stringifyUiJson: the value has no JSON form');
-  return text.replaceAll(new RegExp(`"${mark}(-?\\d+)"`, 'g'), '$1');
+  const text = write(value);
+  if (text === undefined) throw new TypeError('stringifyUiJson: the value has no JSON form');
+  return text;
+}
+
+// Object keys repeat endlessly (key, type, value, traceID…): quote each once.
+const quotedKeys = new Map<string, string>();
+function quoteKey(key: string): string {
+  let q = quotedKeys.get(key);
+  if (q === undefined) {
+    q = JSON.stringify(key);
+    if (quotedKeys.size < 10_000) quotedKeys.set(key, q);
+  }
+  return q;
+}
+
+// JSON.stringify's rules, plus bigint as a bare integer literal. Hand-written because a replacer function
+// (the only hook JSON.stringify offers) costs more than the whole rest of indexing a span.
+function write(v: unknown): string | undefined {
+  switch (typeof v) {
+    case 'string':
+      return quoteJson(v);
+    case 'number':
+      return Number.isFinite(v) ? String(v) : 'null';
+    case 'bigint':
+      return v.toString();
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'object': {
+      if (v === null) return 'null';
+      const withToJSON = v as { toJSON?: (key: string) => unknown };
+      if (typeof withToJSON.toJSON === 'function') return write(withToJSON.toJSON(''));
+      if (Array.isArray(v)) {
+        let out = '[';
+        for (let i = 0; i < v.length; i++) {
+          if (i > 0) out += ',';
+          out += write(v[i]) ?? 'null';
+        }
+        return `${out}]`;
+      }
+      let out = '{';
+      let first = true;
+      for (const key in v) {
+        if (!Object.prototype.hasOwnProperty.call(v, key)) continue;
+        const item = write((v as Record<string, unknown>)[key]);
+        if (item === undefined) continue;
+        out += `${first ? '' : ','}${quoteKey(key)}:${item}`;
+        first = false;
+      }
+      return `${out}}`;
+    }
+    default:
+      return undefined;
+  }
 }
 
 function withoutDuplicates(spans: Span[]): Span[] {
