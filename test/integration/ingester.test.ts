@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { spanTemplate } from '@skein/ingester';
 import { createTopic, readTopic, topicSize } from '../support/kafka.js';
 import {
   committed,
@@ -150,6 +151,60 @@ describe('ingester → Elasticsearch', () => {
         /unknown skein-encoding header "avro"/,
       );
       assert.deepEqual(byKey.get('junk-2')?.value, Buffer.from([0x1c, 0x18]));
+    } finally {
+      await ingester.stop();
+      await es.indices.delete({ index: `${prefix}*` });
+      await es.close();
+    }
+  });
+
+  it('sends documents Elasticsearch refuses for good to the dead-letter topic and writes the rest', async () => {
+    const topic = uniqueName('skein-refused');
+    const dlq = uniqueName('skein-refused-dlq');
+    const groupId = uniqueName('skein-refused-group');
+    const prefix = `${uniqueName('r')}-`;
+    await createTopic(kafkaBrokers, topic, 1);
+    await createTopic(kafkaBrokers, dlq, 1);
+    const traces = generateTraces(20, 2, 1);
+    // A day index created beforehand with operationName as a number: spans named "42" fit, the others never will.
+    for (const [i, t] of traces.entries())
+      for (const s of t.spans) s.operationName = i % 2 === 0 ? '42' : 'GET /orders';
+    const es = esClient(elasticsearchUrl);
+    const day = new Date(Math.floor((traces[0]?.spans[0]?.startTime ?? 0) / 1000)).toISOString().slice(0, 10);
+    const mappings = spanTemplate({ prefix, shards: 1, replicas: 0 }).template.mappings as {
+      properties: Record<string, unknown>;
+    };
+    await es.indices.create({
+      index: `${prefix}jaeger-span-${day}`,
+      mappings: { ...mappings, properties: { ...mappings.properties, operationName: { type: 'long' } } },
+    });
+    const messages = toMessages(traces);
+    await produce(kafkaBrokers, topic, messages);
+    const ingester = await startTestIngester({
+      'kafka.brokers': kafkaBrokers.join(','),
+      'kafka.topic': topic,
+      'kafka.dlq-topic': dlq,
+      'kafka.group-id': groupId,
+      'es.url': elasticsearchUrl,
+      'es.index-prefix': prefix,
+    });
+    try {
+      await eventually(
+        'every offset committed',
+        async () => ((await committed(kafkaBrokers, groupId, topic)) === messages.length ? true : undefined),
+        60_000,
+      );
+      const letters = await readTopic(kafkaBrokers, dlq, 20);
+      assert.equal(await countDocs(es, `${prefix}jaeger-span-*`), 20);
+      assert.equal(letters.length, 20);
+      for (const l of letters) {
+        assert.equal(l.headers['skein-dlq-reason'], 'document_parsing_exception');
+        assert.equal(l.headers['skein-dlq-source-topic'], topic);
+        assert.equal(
+          (JSON.parse(l.value.toString()) as { operationName: string }).operationName,
+          'GET /orders',
+        );
+      }
     } finally {
       await ingester.stop();
       await es.indices.delete({ index: `${prefix}*` });
