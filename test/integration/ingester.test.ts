@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { spanTemplate } from '@skein/ingester';
+import { encodeJaegerJsonSpan, encodeProtoSpan, type EsSpan } from '@skein/model';
 import { createTopic, readTopic, topicSize } from '../support/kafka.js';
 import {
   committed,
@@ -211,4 +212,63 @@ describe('ingester → Elasticsearch', () => {
       await es.close();
     }
   });
+
+  for (const encoding of ['jaeger-proto', 'jaeger-json'] as const) {
+    it(`reads the topic Jaeger's collector writes with ${encoding} (one span per message, no headers)`, async () => {
+      const topic = uniqueName(`skein-${encoding}`);
+      const groupId = uniqueName(`skein-${encoding}-group`);
+      const prefix = `${uniqueName('j')}-`;
+      await createTopic(kafkaBrokers, topic, 2);
+      const traces = generateTraces(50, 3, 2);
+      const spans = traces.flatMap((t) => t.spans);
+      await produce(
+        kafkaBrokers,
+        topic,
+        spans.map((span) => ({
+          key: span.traceId,
+          value:
+            encoding === 'jaeger-proto'
+              ? Buffer.from(encodeProtoSpan(span))
+              : Buffer.from(encodeJaegerJsonSpan(span)),
+        })),
+      );
+      const ingester = await startTestIngester({
+        'kafka.brokers': kafkaBrokers.join(','),
+        'kafka.topic': topic,
+        'kafka.group-id': groupId,
+        'kafka.encoding': encoding,
+        'es.url': elasticsearchUrl,
+        'es.index-prefix': prefix,
+      });
+      const es = esClient(elasticsearchUrl);
+      try {
+        await eventually(
+          '150 spans written',
+          async () => ((await countDocs(es, `${prefix}jaeger-span-*`)) === 150 ? true : undefined),
+          60_000,
+        );
+        const docs = await es.search<EsSpan>({ index: `${prefix}jaeger-span-*`, size: 200 });
+        const bySpanId = new Map(docs.hits.hits.map((h) => [h._source?.spanID, h._source]));
+        for (const span of spans) {
+          const doc = bySpanId.get(span.spanId);
+          assert.equal(doc?.traceID, span.traceId);
+          assert.equal(doc?.process.serviceName, span.process.serviceName);
+          assert.equal(doc?.operationName, span.operationName);
+          assert.equal(doc?.startTime, span.startTime);
+          assert.deepEqual(
+            doc?.tags,
+            span.tags.map((t) => ({
+              key: t.key,
+              type: t.type,
+              value: t.type === 'int64' ? Number(t.value) : t.value,
+            })),
+          );
+        }
+      } finally {
+        await ingester.stop();
+        await es.indices.delete({ index: `${prefix}*` });
+        await es.close();
+      }
+    });
+  }
 });
