@@ -168,7 +168,7 @@ class Reader {
     return tag;
   }
 
-  skip(wireType: number, end: number): void {
+  skipValue(wireType: number, end: number): void {
     switch (wireType) {
       case WIRE_VARINT:
         this.varint64();
@@ -250,7 +250,7 @@ function readTimestamp(r: Reader, end: number): number {
     if (tag === 0x08) seconds = r.int64Number();
     else if (tag === 0x10) nanos = r.uint32() | 0;
     else if (tag >>> 3 === 1 || tag >>> 3 === 2) throw wrongWireType(tag, r.pos);
-    else r.skip(tag & 7, stop);
+    else r.skipValue(tag & 7, stop);
   }
   checkEnd(r, stop);
   if (
@@ -275,7 +275,7 @@ function readDuration(r: Reader, end: number): number {
     if (tag === 0x08) seconds = r.int64Number();
     else if (tag === 0x10) nanos = r.uint32() | 0;
     else if (tag >>> 3 === 1 || tag >>> 3 === 2) throw wrongWireType(tag, r.pos);
-    else r.skip(tag & 7, stop);
+    else r.skipValue(tag & 7, stop);
   }
   checkEnd(r, stop);
   if (
@@ -331,7 +331,7 @@ function readKeyValue(r: Reader, end: number): KeyValue {
       }
       default:
         if (tag >>> 3 <= 7) throw wrongWireType(tag, r.pos);
-        r.skip(tag & 7, stop);
+        r.skipValue(tag & 7, stop);
     }
   }
   checkEnd(r, stop);
@@ -360,7 +360,7 @@ function readLog(r: Reader, end: number): Log {
     if (tag === 0x0a) timestamp = readTimestamp(r, stop);
     else if (tag === 0x12) fields.push(readKeyValue(r, stop));
     else if (tag >>> 3 <= 2) throw wrongWireType(tag, r.pos);
-    else r.skip(tag & 7, stop);
+    else r.skipValue(tag & 7, stop);
   }
   checkEnd(r, stop);
   return { timestamp, fields };
@@ -378,7 +378,7 @@ function readSpanRef(r: Reader, end: number): SpanRef {
     else if (tag === 0x12) spanId = readSpanId(r, stop);
     else if (tag === 0x18) refType = r.uint32() | 0;
     else if (tag >>> 3 <= 3) throw wrongWireType(tag, r.pos);
-    else r.skip(tag & 7, stop);
+    else r.skipValue(tag & 7, stop);
   }
   checkEnd(r, stop);
   if (refType === 0) return { refType: 'CHILD_OF', traceId, spanId };
@@ -394,7 +394,7 @@ function readProcessInto(r: Reader, end: number, into: Process): void {
     if (tag === 0x0a) into.serviceName = r.string(stop);
     else if (tag === 0x12) into.tags.push(readKeyValue(r, stop));
     else if (tag >>> 3 <= 2) throw wrongWireType(tag, r.pos);
-    else r.skip(tag & 7, stop);
+    else r.skipValue(tag & 7, stop);
   }
   checkEnd(r, stop);
 }
@@ -459,7 +459,7 @@ function readSpanFields(r: Reader, stop: number): { span: Span; hasProcess: bool
         break;
       default:
         if (tag >>> 3 <= 12) throw wrongWireType(tag, r.pos);
-        r.skip(tag & 7, stop);
+        r.skipValue(tag & 7, stop);
     }
   }
   checkEnd(r, stop);
@@ -500,7 +500,7 @@ function readBatchFields(r: Reader, stop: number, acc: BatchAcc): void {
     } else if (tag >>> 3 <= 2) {
       throw wrongWireType(tag, r.pos);
     } else {
-      r.skip(tag & 7, stop);
+      r.skipValue(tag & 7, stop);
     }
   }
   checkEnd(r, stop);
@@ -543,7 +543,7 @@ export function decodeProtoPostSpansRequest(buf: Uint8Array): Batch {
     } else if (tag >>> 3 === 1) {
       throw wrongWireType(tag, r.pos);
     } else {
-      r.skip(tag & 7, end);
+      r.skipValue(tag & 7, end);
     }
   }
   checkEnd(r, end);

@@ -53,13 +53,13 @@ function openCall(
   r.readStructBegin();
   for (let t = r.readFieldBegin(); t !== T_STOP; t = r.readFieldBegin()) {
     if (r.fieldId === 1) return { r, method: header.name, seqId: header.seqId, argType: t };
-    r.skip(t, 1);
+    r.skipValue(t, 1);
   }
   throw new DecodeError('DECODE_MISSING_FIELD', `${header.name} call has no argument 1`, r.pos);
 }
 
 function closeCall(r: ThriftReader): void {
-  for (let t = r.readFieldBegin(); t !== T_STOP; t = r.readFieldBegin()) r.skip(t, 1);
+  for (let t = r.readFieldBegin(); t !== T_STOP; t = r.readFieldBegin()) r.skipValue(t, 1);
   r.readStructEnd();
   noTrailing(r, 'agent message');
 }

@@ -42,7 +42,7 @@ export function readTag(r: ThriftReader): KeyValue {
     else if (id === 5 && t === T_BOOL) vBool = r.readBool();
     else if (id === 6 && t === T_I64) vLong = r.readI64BigInt();
     else if (id === 7 && t === T_STRING) vBinary = r.readBinary();
-    else r.skip(t, 2);
+    else r.skipValue(t, 2);
   }
   r.readStructEnd();
   if (key === undefined) throw missing('Tag.key', r);
@@ -82,7 +82,7 @@ function readLog(r: ThriftReader): Log {
   for (let t = r.readFieldBegin(); t !== T_STOP; t = r.readFieldBegin()) {
     if (r.fieldId === 1 && t === T_I64) timestamp = r.readI64Number('log timestamp');
     else if (r.fieldId === 2 && t === T_LIST) fields = readTags(r);
-    else r.skip(t, 2);
+    else r.skipValue(t, 2);
   }
   r.readStructEnd();
   if (timestamp === undefined) throw missing('Log.timestamp', r);
@@ -102,7 +102,7 @@ function readRef(r: ThriftReader): SpanRef {
     else if (id === 2 && t === T_I64) low = r.readI64Hex();
     else if (id === 3 && t === T_I64) high = r.readI64Hex();
     else if (id === 4 && t === T_I64) spanId = r.readI64Hex();
-    else r.skip(t, 2);
+    else r.skipValue(t, 2);
   }
   r.readStructEnd();
   if (refType === -1) throw missing('SpanRef.refType', r);
@@ -208,7 +208,7 @@ export function readSpan(r: ThriftReader, process: Process): Span {
         }
         break;
     }
-    r.skip(t, 2);
+    r.skipValue(t, 2);
   }
   r.readStructEnd();
   if (low === undefined) throw missing('Span.traceIdLow', r);
@@ -243,7 +243,7 @@ export function readProcess(r: ThriftReader): Process {
   for (let t = r.readFieldBegin(); t !== T_STOP; t = r.readFieldBegin()) {
     if (r.fieldId === 1 && t === T_STRING) serviceName = r.readString();
     else if (r.fieldId === 2 && t === T_LIST) tags = readTags(r);
-    else r.skip(t, 2);
+    else r.skipValue(t, 2);
   }
   r.readStructEnd();
   if (serviceName === undefined) throw missing('Process.serviceName', r);
@@ -259,7 +259,7 @@ function readStats(r: ThriftReader): ClientStats {
     if (r.fieldId === 1 && t === T_I64) full = r.readI64BigInt();
     else if (r.fieldId === 2 && t === T_I64) tooLarge = r.readI64BigInt();
     else if (r.fieldId === 3 && t === T_I64) failed = r.readI64BigInt();
-    else r.skip(t, 2);
+    else r.skipValue(t, 2);
   }
   r.readStructEnd();
   if (full === undefined) throw missing('ClientStats.fullQueueDroppedSpans', r);
@@ -285,7 +285,7 @@ export function readBatch(r: ThriftReader): Batch {
       for (let i = 0; i < size; i++) spans.push(readSpan(r, NO_PROCESS));
     } else if (id === 3 && t === T_I64) seqNo = r.readI64BigInt();
     else if (id === 4 && t === T_STRUCT) stats = readStats(r);
-    else r.skip(t, 1);
+    else r.skipValue(t, 1);
   }
   r.readStructEnd();
   if (process === undefined) throw missing('Batch.process', r);

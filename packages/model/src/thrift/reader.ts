@@ -124,7 +124,7 @@ export abstract class ThriftReader {
   }
 
   /** Skips one value of `type`, whatever it holds, within the nesting limit. */
-  skip(type: number, depth = 0): void {
+  skipValue(type: number, depth = 0): void {
     if (depth > MAX_DEPTH)
       throw new DecodeError('DECODE_TOO_DEEP', `nesting deeper than ${MAX_DEPTH}`, this.pos);
     switch (type) {
@@ -154,7 +154,7 @@ export abstract class ThriftReader {
       }
       case T_STRUCT: {
         this.readStructBegin();
-        for (let t = this.readFieldBegin(); t !== T_STOP; t = this.readFieldBegin()) this.skip(t, depth + 1);
+        for (let t = this.readFieldBegin(); t !== T_STOP; t = this.readFieldBegin()) this.skipValue(t, depth + 1);
         this.readStructEnd();
         return;
       }
@@ -162,14 +162,14 @@ export abstract class ThriftReader {
       case T_SET: {
         const size = this.readListBegin();
         const elem = this.elemType;
-        for (let i = 0; i < size; i++) this.skip(elem, depth + 1);
+        for (let i = 0; i < size; i++) this.skipValue(elem, depth + 1);
         return;
       }
       case T_MAP: {
         const { keyType, valueType, size } = this.readMapBegin();
         for (let i = 0; i < size; i++) {
-          this.skip(keyType, depth + 1);
-          this.skip(valueType, depth + 1);
+          this.skipValue(keyType, depth + 1);
+          this.skipValue(valueType, depth + 1);
         }
         return;
       }

@@ -54,7 +54,7 @@ function scanBatch(r: ThriftReader): {
         const traceId = scanSpan(r);
         spans.push({ start, end: r.pos, traceId });
       }
-    } else r.skip(t, 1);
+    } else r.skipValue(t, 1);
   }
   r.readStructEnd();
   if (!process)
@@ -68,7 +68,7 @@ function scanProcess(r: ThriftReader): string {
   r.readStructBegin();
   for (let t = r.readFieldBegin(); t !== T_STOP; t = r.readFieldBegin()) {
     if (r.fieldId === 1 && t === T_STRING) serviceName = r.readString();
-    else r.skip(t, 2);
+    else r.skipValue(t, 2);
   }
   r.readStructEnd();
   if (serviceName === undefined)
@@ -83,7 +83,7 @@ function scanSpan(r: ThriftReader): string {
   for (let t = r.readFieldBegin(); t !== T_STOP; t = r.readFieldBegin()) {
     if (r.fieldId === 1 && t === T_I64) low = r.readI64Hex();
     else if (r.fieldId === 2 && t === T_I64) high = r.readI64Hex();
-    else r.skip(t, 2);
+    else r.skipValue(t, 2);
   }
   r.readStructEnd();
   if (low === undefined)

@@ -32,7 +32,7 @@ function readEndpoint(r: ThriftReader): Endpoint {
     if (r.fieldId === 1 && t === T_I32) e.ipv4 = r.readI32();
     else if (r.fieldId === 2 && t === T_I16) e.port = r.readI16();
     else if (r.fieldId === 3 && t === T_STRING) e.serviceName = r.readString();
-    else r.skip(t, 4);
+    else r.skipValue(t, 4);
   }
   r.readStructEnd();
   return e;
@@ -45,7 +45,7 @@ function readAnnotation(r: ThriftReader): Annotation {
     if (r.fieldId === 1 && t === T_I64) a.timestamp = r.readI64Number('annotation timestamp');
     else if (r.fieldId === 2 && t === T_STRING) a.value = r.readString();
     else if (r.fieldId === 3 && t === T_STRUCT) a.host = readEndpoint(r);
-    else r.skip(t, 3);
+    else r.skipValue(t, 3);
   }
   r.readStructEnd();
   return a;
@@ -59,7 +59,7 @@ function readBinaryAnnotation(r: ThriftReader): BinaryAnnotation {
     else if (r.fieldId === 2 && t === T_STRING) a.value = r.readBinary();
     else if (r.fieldId === 3 && t === T_I32) a.type = r.readI32();
     else if (r.fieldId === 4 && t === T_STRUCT) a.host = readEndpoint(r);
-    else r.skip(t, 3);
+    else r.skipValue(t, 3);
   }
   r.readStructEnd();
   return a;
@@ -185,7 +185,7 @@ export function readZipkinSpan(r: ThriftReader): Span {
         }
         break;
     }
-    r.skip(t, 2);
+    r.skipValue(t, 2);
   }
   r.readStructEnd();
   if (traceLow === undefined)
