@@ -154,7 +154,8 @@ export abstract class ThriftReader {
       }
       case T_STRUCT: {
         this.readStructBegin();
-        for (let t = this.readFieldBegin(); t !== T_STOP; t = this.readFieldBegin()) this.skipValue(t, depth + 1);
+        for (let t = this.readFieldBegin(); t !== T_STOP; t = this.readFieldBegin())
+          this.skipValue(t, depth + 1);
         this.readStructEnd();
         return;
       }
