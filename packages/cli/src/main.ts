@@ -12,7 +12,7 @@ export const mainHelp = `skein: a distributed-tracing pipeline (agent → Kafka 
 Usage: skein <command> [options]
 
 Commands:
-  up         run the whole stack locally until Ctrl-C
+  up         run the whole stack locally (Kafka, Elasticsearch, agent, ingester) until Ctrl-C
   devstack   install and run Kafka and Elasticsearch on loopback (up | down | status)
   agent      receive spans from applications and publish them to Kafka
   ingester   consume spans from Kafka, sample, index and write them to Elasticsearch

@@ -1,23 +1,41 @@
+import { agentComponent } from '@skein/agent';
 import { defaultDataDir, localStatus, startDevstack, type Devstack } from '@skein/devstack';
-import { configHelp, field, loadConfig } from '@skein/runtime';
+import { ingesterComponent } from '@skein/ingester';
+import {
+  configHelp,
+  createKafka,
+  field,
+  loadConfig,
+  runComponent,
+  type RunningComponent,
+} from '@skein/runtime';
 import type { CommandIO } from './io.js';
 
 export const upSchema = {
-  'kafka.port': field.port(9092, 'Kafka listener on 127.0.0.1'),
-  'elasticsearch.port': field.port(9200, 'Elasticsearch HTTP on 127.0.0.1'),
+  'kafka.port': field.port(9092, 'Kafka listener on 127.0.0.1 (0 picks a free port)'),
+  'elasticsearch.port': field.port(9200, 'Elasticsearch HTTP on 127.0.0.1 (0 picks a free port)'),
   'elasticsearch.heap': field.oneOf(['512m', '768m', '1g'], '512m', 'Elasticsearch JVM heap'),
   'data.dir': field.optionalString('Where the local stack keeps its data (default <cache>/stack)'),
+  'port-offset': field.int(
+    0,
+    "Added to every component's default port, to run a second stack beside a first",
+    {
+      min: 0,
+      max: 30_000,
+    },
+  ),
+  'log.level': field.oneOf(['debug', 'info', 'warn', 'error'], 'warn', 'Log level of the agent and ingester'),
 };
 
-export const upHelp = `skein up: run the whole stack locally until Ctrl-C.
-Today this starts the devstack (Kafka and Elasticsearch); the agent, ingester and query service
-join it as they land. A devstack already started with \`skein devstack up\` is reused and left running.
+export const upHelp = `skein up: run the whole stack locally until Ctrl-C: Kafka and Elasticsearch (the devstack), the
+topic skein-spans, the agent and the ingester, with their default ports. A devstack already started with
+\`skein devstack up\` is reused and left running. The query service joins when it lands.
 
 Options:
 ${configHelp(upSchema)}
 `;
 
-/** Runs until SIGINT/SIGTERM, then stops what it started. */
+/** Runs until SIGINT/SIGTERM, then stops what it started, in reverse order. */
 export async function upCommand(
   argv: readonly string[],
   io: CommandIO,
@@ -25,6 +43,8 @@ export async function upCommand(
 ): Promise<number> {
   const { config } = loadConfig(upSchema, { argv, env: io.env });
   const dataDir = config['data.dir'] ?? defaultDataDir(io.env);
+  const offset = config['port-offset'];
+  const port = (p: number): number => p + offset;
   const existing = await localStatus(dataDir);
   let stack: Devstack | undefined;
   let brokers: string;
@@ -46,9 +66,69 @@ export async function upCommand(
     brokers = stack.kafkaBrokers.join(',');
     esUrl = stack.elasticsearchUrl;
   }
+
+  const components: RunningComponent[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const c of components.reverse()) await c.stop('skein up stopping');
+    if (stack) await stack.stop();
+  };
+  try {
+    // Four partitions, so a second ingester has work to share; an existing topic is left as it is.
+    const admin = createKafka({ brokers: brokers.split(','), clientId: 'skein-up' }).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'skein-spans', numPartitions: 4 }], waitForLeaders: true });
+    await admin.disconnect();
+    // Components get their settings as flags: the environment is shared, and SKEIN_ADMIN_PORT would collide.
+    const common = [`--log.level=${config['log.level']}`, '--log.format=pretty'];
+    components.push(
+      await runComponent(ingesterComponent, {
+        argv: [
+          ...common,
+          `--kafka.brokers=${brokers}`,
+          `--es.url=${esUrl}`,
+          '--es.shards=1',
+          '--es.replicas=0',
+          `--admin.port=${port(14270)}`,
+        ],
+        env: {},
+        handleSignals: false,
+      }),
+    );
+    components.push(
+      await runComponent(agentComponent, {
+        argv: [
+          ...common,
+          `--kafka.brokers=${brokers}`,
+          `--udp.compact.port=${port(6831)}`,
+          `--udp.binary.port=${port(6832)}`,
+          `--udp.zipkin.port=${port(5775)}`,
+          `--http.port=${port(14268)}`,
+          `--grpc.port=${port(14250)}`,
+          `--sampling.port=${port(5778)}`,
+          `--admin.port=${port(14271)}`,
+        ],
+        env: {},
+        handleSignals: false,
+      }),
+    );
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+
   io.out('skein is up');
-  io.out(`  Kafka          ${brokers}`);
-  io.out(`  Elasticsearch  ${esUrl}`);
+  io.out(`  Kafka            ${brokers}  (topic skein-spans)`);
+  io.out(`  Elasticsearch    ${esUrl}`);
+  io.out(
+    `  agent            UDP ${port(6831)} compact, ${port(6832)} binary; HTTP ${port(14268)}; gRPC ${port(14250)}; sampling ${port(5778)}; admin ${port(14271)}`,
+  );
+  io.out(`  ingester         admin http://127.0.0.1:${port(14270)}/metrics`);
+  io.out('Point applications at the agent:');
+  io.out(
+    `  JAEGER_AGENT_HOST=127.0.0.1 JAEGER_AGENT_PORT=${port(6831)}   (jaeger-client for Node.js: ${port(6832)})`,
+  );
+  io.out(`  JAEGER_ENDPOINT=http://127.0.0.1:${port(14268)}/api/traces`);
+  io.out(`  JAEGER_SAMPLER_MANAGER_HOST_PORT=127.0.0.1:${port(5778)}`);
   io.out('Press Ctrl-C to stop.');
   const stopSignal =
     until ??
@@ -57,10 +137,8 @@ export async function upCommand(
       process.once('SIGTERM', () => resolve());
     });
   await stopSignal;
-  if (stack) {
-    io.err('stopping…');
-    await stack.stop();
-  }
+  io.err('stopping…');
+  await stopAll();
   io.out('stopped');
   return 0;
 }

@@ -1,0 +1,82 @@
+// `skein up` as a new user runs it: the devstack, the agent and the ingester; a span sent to the agent's
+// UDP port becomes searchable in Elasticsearch; Ctrl-C stops everything and leaves no process behind.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { encodeEmitBatch } from '@skein/model';
+import { sendUdp } from '../support/agent.js';
+import { countDocs, esClient } from '../support/ingester.js';
+import { makeBatch, randomTraceId } from '../support/spans.js';
+import { eventually } from '../support/stack.js';
+
+const bin = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
+
+function processesIn(dir: string): number {
+  return readdirSync('/proc').filter((p) => {
+    try {
+      return /^\d+$/.test(p) && readlinkSync(`/proc/${p}/cwd`).startsWith(dir);
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
+describe('skein up', () => {
+  it('runs the pipeline end to end and stops cleanly on Ctrl-C', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'skein-up-'));
+    chmodSync(base, 0o755);
+    const dataDir = join(base, 'stack');
+    const child = spawn(
+      process.execPath,
+      [bin, 'up', '--kafka.port=0', '--elasticsearch.port=0', `--data.dir=${dataDir}`, '--port-offset=20000'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, SKEIN_DEVSTACK: 'local' },
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await eventually(
+        'skein up ready',
+        () => (stdout.includes('Press Ctrl-C to stop.') ? true : undefined),
+        180_000,
+      );
+      assert.match(stdout, /JAEGER_AGENT_HOST=127\.0\.0\.1 JAEGER_AGENT_PORT=26831/);
+      assert.match(stdout, /JAEGER_ENDPOINT=http:\/\/127\.0\.0\.1:34268\/api\/traces/);
+      const esUrl = /Elasticsearch +(http:\/\/\S+)/.exec(stdout)?.[1] ?? '';
+      assert.ok(esUrl, stdout);
+
+      const batch = makeBatch('svc-up', [randomTraceId(), randomTraceId()], 3);
+      await sendUdp(26831, [encodeEmitBatch(batch, 'compact', 1)]);
+      const es = esClient(esUrl);
+      await eventually(
+        'the 6 spans searchable',
+        async () => ((await countDocs(es, 'jaeger-span-*')) === 6 ? true : undefined),
+        60_000,
+      );
+      const result = await es.search<{ traceID: string }>({
+        index: 'jaeger-span-*',
+        size: 10,
+        query: { term: { 'process.serviceName': 'svc-up' } },
+      });
+      assert.deepEqual(
+        new Set(result.hits.hits.map((h) => h._source?.traceID)),
+        new Set(batch.spans.map((s) => s.traceId)),
+      );
+      await es.close();
+    } finally {
+      child.kill('SIGINT');
+      assert.equal(await exited, 0, stderr);
+    }
+    assert.match(stdout, /stopped\n$/);
+    assert.equal(processesIn(dataDir), 0);
+  });
+});
