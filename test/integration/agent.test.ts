@@ -76,7 +76,7 @@ describe('agent → Kafka', () => {
 
   it('takes gRPC PostSpans from a generic grpc-js client built from the api_v2 protos', async () => {
     const definition = protoLoader.loadSync(
-      fileURLToPath(new URL('../../packages/agent/test/fixtures/collector.proto', import.meta.url)),
+      fileURLToPath(new URL('../../packages/model/test/fixtures/jaeger-model.proto', import.meta.url)),
       { keepCase: true, longs: String, enums: String },
     );
     const Collector = (

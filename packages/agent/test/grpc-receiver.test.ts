@@ -24,7 +24,7 @@ const PATH = '/jaeger.api_v2.CollectorService/PostSpans';
 // ---- a generic client built from our own .proto, as any Jaeger gRPC reporter would be ----
 
 const definition = protoLoader.loadSync(
-  fileURLToPath(new URL('./fixtures/collector.proto', import.meta.url)),
+  fileURLToPath(new URL('../../model/test/fixtures/jaeger-model.proto', import.meta.url)),
   {
     keepCase: true,
     longs: String,

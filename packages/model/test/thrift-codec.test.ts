@@ -7,7 +7,10 @@ import {
   encodeEmitBatch,
   splitEmitBatch,
 } from '../src/thrift/codec.js';
+import { writeProcess, writeSpan } from '../src/thrift/jaeger.js';
 import { splitBatchByTrace } from '../src/thrift/split.js';
+import { T_DOUBLE, T_I16, T_I32, T_LIST, T_MAP, T_STRING, T_STRUCT } from '../src/thrift/types.js';
+import { writerFor } from '../src/thrift/writer.js';
 import type { Batch, Span } from '../src/types.js';
 import { Gen, rng } from './support/random.js';
 import {
@@ -97,6 +100,43 @@ describe('thrift Batch codec', () => {
           batch,
         });
       }
+    });
+  }
+
+  for (const protocol of PROTOCOLS) {
+    it(`${protocol}: skips fields the IDL does not know, of every type, as the thrift package does`, () => {
+      const w = writerFor(protocol);
+      w.writeStructBegin();
+      w.writeFieldBegin(T_MAP, 9);
+      w.writeMapBegin(T_STRING, T_I32, 2);
+      for (const [k, v] of [
+        ['a', 1],
+        ['b', 2],
+      ] as const) {
+        w.writeString(k);
+        w.writeI32(v);
+      }
+      w.writeFieldBegin(T_LIST, 10);
+      w.writeListBegin(T_STRUCT, 1);
+      w.writeStructBegin();
+      w.writeBoolField(1, true);
+      w.writeFieldBegin(T_DOUBLE, 2);
+      w.writeDouble(1.5);
+      w.writeFieldStop();
+      w.writeStructEnd();
+      w.writeFieldBegin(T_STRUCT, 1);
+      writeProcess(w, handBuilt.process);
+      w.writeFieldBegin(T_LIST, 2);
+      w.writeListBegin(T_STRUCT, handBuilt.spans.length);
+      for (const span of handBuilt.spans) writeSpan(w, span);
+      w.writeFieldBegin(T_I16, 11);
+      w.writeI16(-7);
+      w.writeFieldStop();
+      w.writeStructEnd();
+      const bytes = w.finish();
+      const expected = { process: handBuilt.process, spans: handBuilt.spans };
+      assert.deepStrictEqual(decodeBatch(bytes, protocol), normalise(expected));
+      assert.deepStrictEqual(referenceDecodeBatch(bytes, protocol), normalise(expected));
     });
   }
 

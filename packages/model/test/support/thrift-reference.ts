@@ -72,7 +72,10 @@ interface Protocol {
   readDouble(): number;
   readString(): string;
   readBinary(): Buffer;
-  skip(type: number): void;
+  readByte(): number;
+  readI16(): number;
+  readMapBegin(): { ktype: number; vtype: number; size: number };
+  readMapEnd(): void;
   readMessageBegin(): { fname: string; mtype: number; rseqid: number };
   writeStructBegin(name: string): void;
   writeStructEnd(): void;
@@ -118,6 +121,36 @@ function readValue(p: Protocol, t: FieldType): unknown {
   return out;
 }
 
+/** Reads and drops one value of any type with the thrift package's own read primitives (fields the IDL lacks). */
+function discard(p: Protocol, type: number): void {
+  if (type === T.BOOL) p.readBool();
+  else if (type === T.BYTE) p.readByte();
+  else if (type === T.I16) p.readI16();
+  else if (type === T.I32) p.readI32();
+  else if (type === T.I64) p.readI64();
+  else if (type === T.DOUBLE) p.readDouble();
+  else if (type === T.STRING) p.readBinary();
+  else if (type === T.STRUCT) {
+    p.readStructBegin();
+    for (let f = p.readFieldBegin(); f.ftype !== T.STOP; f = p.readFieldBegin()) {
+      discard(p, f.ftype);
+      p.readFieldEnd();
+    }
+    p.readStructEnd();
+  } else if (type === T.LIST || type === T.SET) {
+    const { etype, size } = p.readListBegin();
+    for (let i = 0; i < size; i++) discard(p, etype);
+    p.readListEnd();
+  } else if (type === T.MAP) {
+    const { ktype, vtype, size } = p.readMapBegin();
+    for (let i = 0; i < size; i++) {
+      discard(p, ktype);
+      discard(p, vtype);
+    }
+    p.readMapEnd();
+  } else throw new Error(`unknown thrift type ${type}`);
+}
+
 function readStruct(p: Protocol, def: StructDef): Obj {
   const out: Obj = {};
   p.readStructBegin();
@@ -126,7 +159,7 @@ function readStruct(p: Protocol, def: StructDef): Obj {
     if (ftype === T.STOP) break;
     const field = def.find((f) => f.id === fid);
     if (field && ttype(field.type) === ftype) out[field.name] = readValue(p, field.type);
-    else p.skip(ftype);
+    else discard(p, ftype);
     p.readFieldEnd();
   }
   p.readStructEnd();
