@@ -103,6 +103,24 @@ describe('ServiceOperationCache', () => {
     assert.equal(cache.admitDocument(span('service', 'operation', DAY_2), 'v2-'), undefined);
   });
 
+  it('keeps each span kind of an operation, with the Jaeger _id for a span without one', () => {
+    const cache = new ServiceOperationCache(10);
+    const kind = (k: string): Span => ({
+      ...span('service', 'operation', DAY_2),
+      tags: [{ key: 'span.kind', type: 'string', value: k }],
+    });
+    const server = cache.admitDocument(kind('server'), '');
+    assert.deepEqual(server?.doc, { serviceName: 'service', operationName: 'operation', spanKind: 'server' });
+    assert.notEqual(server?.id, 'de3b5a8f1a79989d');
+    assert.equal(cache.admitDocument(kind('server'), ''), undefined);
+    const client = cache.admitDocument(kind('client'), '');
+    assert.deepEqual(client?.doc, { serviceName: 'service', operationName: 'operation', spanKind: 'client' });
+    assert.notEqual(client?.id, server?.id);
+    assert.equal(cache.admitDocument(span('service', 'operation', DAY_2), '')?.id, 'de3b5a8f1a79989d');
+    // An empty kind is no kind.
+    assert.equal(cache.admitDocument(kind(''), ''), undefined);
+  });
+
   it('rejects a size below 1', () => {
     assert.throws(() => new ServiceOperationCache(0), RangeError);
     assert.throws(() => new ServiceOperationCache(1.5), RangeError);

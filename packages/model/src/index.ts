@@ -37,6 +37,7 @@ export { decodeJaegerJsonSpan, encodeJaegerJsonSpan } from './json/jaeger-json.j
 export {
   esSpanDocumentId,
   fromEsSpan,
+  spanKindOf,
   toEsService,
   toEsSpan,
   type EsKeyValue,
@@ -60,3 +61,13 @@ export {
   type UiSpan,
   type UiTrace,
 } from './convert/ui.js';
+export {
+  dependenciesIndex,
+  indexBaseName,
+  indicesForRange,
+  jaegerIndexPrefix,
+  serviceIndex,
+  spanIndex,
+  utcDay,
+  type IndexKind,
+} from './convert/indices.js';

@@ -406,11 +406,25 @@ describe('fromEsSpan', () => {
 });
 
 describe('toEsService and esSpanDocumentId', () => {
-  it('writes the service:operation pair', () => {
+  it('writes the service:operation pair, with the span kind when the span has one', () => {
     assert.deepEqual(toEsService(realisticSpan()), {
       serviceName: 'orders',
       operationName: 'GET /orders/{id}',
     });
+    const server = {
+      ...realisticSpan(),
+      tags: [{ key: 'span.kind', type: 'string' as const, value: 'server' }],
+    };
+    assert.deepEqual(toEsService(server), {
+      serviceName: 'orders',
+      operationName: 'GET /orders/{id}',
+      spanKind: 'server',
+    });
+    const notString = {
+      ...realisticSpan(),
+      tags: [{ key: 'span.kind', type: 'bool' as const, value: true }],
+    };
+    assert.deepEqual(toEsService(notString), { serviceName: 'orders', operationName: 'GET /orders/{id}' });
   });
 
   it('gives a retried span the same _id and a different span sharing its IDs another', () => {

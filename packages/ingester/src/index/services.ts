@@ -14,16 +14,18 @@ export interface IndexedDocument<T> {
 /**
  * Jaeger's `_id` for a service document: FNV-1a 64 of the service name then the operation name (UTF-8, no
  * separator), in hex without leading zeros. Jaeger and skein writing the same index therefore overwrite, not add.
+ * A document with a span kind (skein's addition) hashes the kind after them, so each kind of an operation is kept.
  */
 export function serviceDocumentId(doc: EsService): string {
   let hash = FNV_OFFSET;
   hash = fnv1a(hash, doc.serviceName);
   hash = fnv1a(hash, doc.operationName);
+  if (doc.spanKind !== undefined) hash = fnv1a(hash, `\u0000${doc.spanKind}`);
   return hash.toString(16);
 }
 
 /**
- * Remembers which (service, operation, UTC day of the span's start) were already written, for at most `maxEntries`
+ * Remembers which (service, operation, span kind, UTC day of the span's start) were already written, for at most `maxEntries`
  * of them, forgetting the least recently seen first. A forgotten pair is written again: harmless, the `_id` is
  * deterministic.
  */
@@ -93,5 +95,5 @@ function fnv1a(hash: bigint, text: string): bigint {
 
 function cacheKey(doc: EsService, day: string): string {
   // JSON keeps the parts apart whatever characters the names contain.
-  return JSON.stringify([day, doc.serviceName, doc.operationName]);
+  return JSON.stringify([day, doc.serviceName, doc.operationName, doc.spanKind ?? '']);
 }

@@ -94,7 +94,8 @@ export function spanTemplate(options: TemplateOptions): IndexTemplate {
 export function serviceTemplate(options: TemplateOptions): IndexTemplate {
   return template('service', options, {
     dynamic_templates: TAG_FIELD_TEMPLATES,
-    properties: { serviceName: KEYWORD, operationName: KEYWORD },
+    // spanKind is skein's addition, for /api/operations?spanKind=; Jaeger's reader ignores it.
+    properties: { serviceName: KEYWORD, operationName: KEYWORD, spanKind: KEYWORD },
   });
 }
 

@@ -61,10 +61,15 @@ export interface EsSpan {
   process: EsProcess;
 }
 
-/** A document of Jaeger's `jaeger-service-*` index (no span kind: Jaeger's Elasticsearch store does not record it). */
+/**
+ * A document of Jaeger's `jaeger-service-*` index. `spanKind` is skein's addition (Jaeger's Elasticsearch store
+ * does not record the kind, and its reader ignores the field): the span's `span.kind` tag, left out when it has none,
+ * so `/api/operations?spanKind=` can filter.
+ */
 export interface EsService {
   serviceName: string;
   operationName: string;
+  spanKind?: string;
 }
 
 export interface EsSpanOptions {
@@ -119,9 +124,22 @@ export function toEsSpan(span: Span, options: EsSpanOptions = {}): EsSpan {
   };
 }
 
-/** The service:operation document Jaeger writes alongside a span. */
+/** The service:operation document Jaeger writes alongside a span, plus the span's kind when it has one. */
 export function toEsService(span: Span): EsService {
-  return { serviceName: span.process.serviceName, operationName: span.operationName };
+  const kind = spanKindOf(span);
+  return {
+    serviceName: span.process.serviceName,
+    operationName: span.operationName,
+    ...(kind === undefined ? {} : { spanKind: kind }),
+  };
+}
+
+/** The span's `span.kind` tag (client, server, producer, consumer, internal) when it is a non-empty string. */
+export function spanKindOf(span: Span): string | undefined {
+  for (const tag of span.tags) {
+    if (tag.key === 'span.kind' && tag.type === 'string' && tag.value !== '') return tag.value;
+  }
+  return undefined;
 }
 
 /**
