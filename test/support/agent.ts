@@ -52,15 +52,16 @@ export async function startTestAgent(options: Record<string, string | number>): 
   };
 }
 
-/** The value of one sample in Prometheus text, 0 when absent. `labels` as they appear: a="x",b="y". */
+/** The value of one sample in Prometheus text, 0 when absent. `labels` as they appear: a="x",b="y" (any order). */
 export function metricValue(text: string, name: string, labels = ''): number {
+  const want = labels ? [...labels.matchAll(/\w+="(?:[^"\\]|\\.)*"/g)].map((m) => m[0]) : [];
   for (const line of text.split('\n')) {
     if (!line.startsWith(name)) continue;
-    const rest = line.slice(name.length);
-    const match = /^(?:\{([^}]*)\})? (\S+)$/.exec(rest);
+    const match = /^(?:\{(.*)\})? (\S+)$/.exec(line.slice(name.length));
     if (!match) continue;
-    const have = (match[1] ?? '').split(',').filter((l) => !l.startsWith('component='));
-    const want = labels ? labels.split(',') : [];
+    const have = [...(match[1] ?? '').matchAll(/\w+="(?:[^"\\]|\\.)*"/g)]
+      .map((m) => m[0])
+      .filter((l) => !l.startsWith('component='));
     if (want.every((w) => have.includes(w)) && have.length === want.length) return Number(match[2]);
   }
   return 0;

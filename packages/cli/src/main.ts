@@ -1,6 +1,7 @@
 import { agentComponent } from '@skein/agent';
 import { DevstackError } from '@skein/devstack';
 import { ingesterComponent } from '@skein/ingester';
+import { queryComponent } from '@skein/query';
 import { ConfigError, SkeinError } from '@skein/runtime';
 import { componentCommand } from './commands/component.js';
 import { devstackCommand, devstackHelp } from './commands/devstack.js';
@@ -12,13 +13,14 @@ export const mainHelp = `skein: a distributed-tracing pipeline (agent → Kafka 
 Usage: skein <command> [options]
 
 Commands:
-  up         run the whole stack locally (Kafka, Elasticsearch, agent, ingester) until Ctrl-C
+  up         run the whole stack locally (Kafka, Elasticsearch, agent, ingester, query) until Ctrl-C
   devstack   install and run Kafka and Elasticsearch on loopback (up | down | status)
   agent      receive spans from applications and publish them to Kafka
   ingester   consume spans from Kafka, sample, index and write them to Elasticsearch
+  query      serve traces from Elasticsearch over Jaeger's HTTP API and gRPC QueryService
   help       this text; \`skein <command> --help\` describes a command and every option
 
-Components still to come: query, replay, es, tracegen.
+Commands still to come: replay, es, tracegen.
 `;
 
 const COMMANDS: Record<
@@ -29,6 +31,7 @@ const COMMANDS: Record<
   devstack: { help: devstackHelp, run: devstackCommand },
   agent: componentCommand(agentComponent),
   ingester: componentCommand(ingesterComponent),
+  query: componentCommand(queryComponent),
 };
 
 /** Runs `skein <argv>`; returns the exit code. Errors with a code are printed as one clear line. */

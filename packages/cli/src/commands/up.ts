@@ -1,6 +1,7 @@
 import { agentComponent } from '@skein/agent';
 import { defaultDataDir, localStatus, startDevstack, type Devstack } from '@skein/devstack';
 import { ingesterComponent } from '@skein/ingester';
+import { queryComponent } from '@skein/query';
 import {
   configHelp,
   createKafka,
@@ -24,12 +25,16 @@ export const upSchema = {
       max: 30_000,
     },
   ),
-  'log.level': field.oneOf(['debug', 'info', 'warn', 'error'], 'warn', 'Log level of the agent and ingester'),
+  'log.level': field.oneOf(
+    ['debug', 'info', 'warn', 'error'],
+    'warn',
+    'Log level of the agent, ingester and query service',
+  ),
 };
 
 export const upHelp = `skein up: run the whole stack locally until Ctrl-C: Kafka and Elasticsearch (the devstack), the
-topic skein-spans, the agent and the ingester, with their default ports. A devstack already started with
-\`skein devstack up\` is reused and left running. The query service joins when it lands.
+topic skein-spans, the agent, the ingester and the query service, with their default ports. A devstack already
+started with \`skein devstack up\` is reused and left running.
 
 Options:
 ${configHelp(upSchema)}
@@ -95,6 +100,19 @@ export async function upCommand(
       }),
     );
     components.push(
+      await runComponent(queryComponent, {
+        argv: [
+          ...common,
+          `--es.url=${esUrl}`,
+          `--http.port=${port(16686)}`,
+          `--grpc.port=${port(16685)}`,
+          `--admin.port=${port(16687)}`,
+        ],
+        env: {},
+        handleSignals: false,
+      }),
+    );
+    components.push(
       await runComponent(agentComponent, {
         argv: [
           ...common,
@@ -123,6 +141,9 @@ export async function upCommand(
     `  agent            UDP ${port(6831)} compact, ${port(6832)} binary; HTTP ${port(14268)}; gRPC ${port(14250)}; sampling ${port(5778)}; admin ${port(14271)}`,
   );
   io.out(`  ingester         admin http://127.0.0.1:${port(14270)}/metrics`);
+  io.out(
+    `  query            http://127.0.0.1:${port(16686)}/api/services (Jaeger API; Grafana's Jaeger data source URL http://127.0.0.1:${port(16686)}); gRPC ${port(16685)}; admin ${port(16687)}`,
+  );
   io.out('Point applications at the agent:');
   io.out(
     `  JAEGER_AGENT_HOST=127.0.0.1 JAEGER_AGENT_PORT=${port(6831)}   (jaeger-client for Node.js: ${port(6832)})`,
