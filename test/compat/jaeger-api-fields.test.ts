@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { installTemplates } from '@skein/ingester';
 import { stringifyUiJson, toEsSpan, type Process, type Span } from '@skein/model';
-import { esClient } from '../support/ingester.js';
+import { bulkLines, esClient } from '../support/ingester.js';
 import { startTestQuery, type TestQuery } from '../support/query.js';
 import { testStack, uniqueName } from '../support/stack.js';
 
@@ -156,7 +156,7 @@ describe('docs/jaeger-compat.md against real responses', () => {
       JSON.stringify({ index: { _index: `${prefix}jaeger-span-${day}` } }),
       stringifyUiJson({ ...toEsSpan(spans[2] as Span), spanID: 'not-hex', tags: [] }),
     );
-    assert.equal((await es.bulk({ refresh: true, body: `${lines.join('\n')}\n` })).errors, false);
+    await bulkLines(es, lines, true);
     await es.close();
     query = await startTestQuery({
       'es.url': elasticsearchUrl,

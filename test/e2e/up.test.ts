@@ -1,5 +1,5 @@
-// `skein up` as a new user runs it: the devstack, the agent and the ingester; a span sent to the agent's
-// UDP port becomes searchable in Elasticsearch; Ctrl-C stops everything and leaves no process behind.
+// `skein up` as a new user runs it: the devstack, the agent, the ingester and the query service; spans sent to the
+// agent's UDP port come back from the query API; Ctrl-C stops everything and leaves no process behind.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readlinkSync } from 'node:fs';
@@ -55,6 +55,9 @@ describe('skein up', () => {
       assert.ok(esUrl, stdout);
 
       const batch = makeBatch('svc-up', [randomTraceId(), randomTraceId()], 3);
+      // Recent spans, so the service is within the query service's lookback.
+      const now = Date.now() * 1000;
+      batch.spans.forEach((span, i) => (span.startTime = now + i));
       await sendUdp(26831, [encodeEmitBatch(batch, 'compact', 1)]);
       const es = esClient(esUrl);
       await eventually(
@@ -72,6 +75,19 @@ describe('skein up', () => {
         new Set(batch.spans.map((s) => s.traceId)),
       );
       await es.close();
+      assert.match(stdout, /query +http:\/\/127\.0\.0\.1:36686\/api\/services/);
+      // The service document is searchable after Elasticsearch's next refresh (1 s).
+      const services = await eventually('svc-up listed by the query API', async () => {
+        const body = (await (await fetch('http://127.0.0.1:36686/api/services')).json()) as { total: number };
+        return body.total > 0 ? body : undefined;
+      });
+      assert.deepEqual(services, { data: ['svc-up'], total: 1, limit: 0, offset: 0, errors: null });
+      for (const span of batch.spans.slice(0, 1)) {
+        const trace = (await (await fetch(`http://127.0.0.1:36686/api/traces/${span.traceId}`)).json()) as {
+          data: Array<{ spans: unknown[] }>;
+        };
+        assert.equal(trace.data[0]?.spans.length, 3);
+      }
     } finally {
       child.kill('SIGINT');
       assert.equal(await exited, 0, stderr);

@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { installTemplates } from '@skein/ingester';
 import { stringifyUiJson, toEsSpan, type Process, type Span } from '@skein/model';
-import { esClient } from '../support/ingester.js';
+import { bulkLines, esClient } from '../support/ingester.js';
 import { startTestQuery, type TestQuery } from '../support/query.js';
 import { testStack, uniqueName } from '../support/stack.js';
 
@@ -108,8 +108,7 @@ describe('gRPC QueryService over Elasticsearch', () => {
         dependencies: [{ parent: 'api', child: 'db', callCount: 24, source: 'skein' }],
       }),
     );
-    const result = await es.bulk({ refresh: true, body: `${lines.join('\n')}\n` });
-    assert.equal(result.errors, false);
+    await bulkLines(es, lines, true);
     await es.close();
     query = await startTestQuery({ 'es.url': elasticsearchUrl, 'es.index-prefix': prefix });
     client = new QueryService(`127.0.0.1:${query.grpcPort}`, grpc.credentials.createInsecure());

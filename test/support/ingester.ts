@@ -153,3 +153,18 @@ export async function committed(brokers: string[], groupId: string, topic: strin
     await admin.disconnect();
   }
 }
+
+/** POSTs ready-made NDJSON lines (action, document, …) to _bulk; throws if any item failed. */
+export async function bulkLines(es: Client, lines: readonly string[], refresh = false): Promise<void> {
+  const response = (await es.transport.request({
+    method: 'POST',
+    path: '/_bulk',
+    querystring: refresh ? { refresh: 'true' } : {},
+    bulkBody: `${lines.join('\n')}\n`,
+  })) as { errors: boolean; items: unknown[] };
+  if (response.errors) {
+    throw new Error(
+      `bulk write failed: ${JSON.stringify(response.items.find((i) => JSON.stringify(i).includes('"error"')))}`,
+    );
+  }
+}
