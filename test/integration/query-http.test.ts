@@ -174,11 +174,16 @@ describe('query service HTTP API', () => {
         'es.index-prefix': prefix,
       });
       stops.push(() => ingester.stop());
-      await eventually(`${SPAN_COUNT} spans and the dependencies in ${prefix}*`, async () => {
-        const spans = await countDocs(es, `${prefix}jaeger-span-*`);
-        const deps = await countDocs(es, `${prefix}jaeger-dependencies-*`);
-        return spans === SPAN_COUNT && deps >= 1 ? true : undefined;
-      });
+      await eventually(
+        `${SPAN_COUNT} spans, 6 service documents and the dependencies in ${prefix}*`,
+        async () => {
+          const spans = await countDocs(es, `${prefix}jaeger-span-*`);
+          const deps = await countDocs(es, `${prefix}jaeger-dependencies-*`);
+          // One per (service, operation, kind, day): GET /dispatch is in yesterday's index (T1) and today's (T3).
+          const services = await countDocs(es, `${prefix}jaeger-service-*`);
+          return spans === SPAN_COUNT && deps >= 1 && services === 6 ? true : undefined;
+        },
+      );
     }
     await es.close();
     query = await startTestQuery({ 'es.url': elasticsearchUrl, 'es.index-prefix': nestedPrefix });

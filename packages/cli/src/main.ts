@@ -6,6 +6,7 @@ import { ConfigError, SkeinError } from '@skein/runtime';
 import { componentCommand } from './commands/component.js';
 import { devstackCommand, devstackHelp } from './commands/devstack.js';
 import type { CommandIO } from './commands/io.js';
+import { replayCommand, replayHelp } from './commands/replay.js';
 import { upCommand, upHelp } from './commands/up.js';
 
 export const mainHelp = `skein: a distributed-tracing pipeline (agent → Kafka → ingester → Elasticsearch → query).
@@ -18,9 +19,10 @@ Commands:
   agent      receive spans from applications and publish them to Kafka
   ingester   consume spans from Kafka, sample, index and write them to Elasticsearch
   query      serve traces from Elasticsearch over Jaeger's HTTP API and gRPC QueryService
+  replay     re-read a range of the span topic into new indices (reindexing), resumable
   help       this text; \`skein <command> --help\` describes a command and every option
 
-Commands still to come: replay, es, tracegen.
+Commands still to come: tracegen.
 `;
 
 const COMMANDS: Record<
@@ -32,6 +34,7 @@ const COMMANDS: Record<
   agent: componentCommand(agentComponent),
   ingester: componentCommand(ingesterComponent),
   query: componentCommand(queryComponent),
+  replay: { help: replayHelp, run: (argv, io) => replayCommand(argv, io) },
 };
 
 /** Runs `skein <argv>`; returns the exit code. Errors with a code are printed as one clear line. */

@@ -8,6 +8,8 @@ import {
   type Logger,
   type Service,
 } from '@skein/runtime';
+import type { Client } from '@elastic/elasticsearch';
+import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { parse as parseYaml } from 'yaml';
 import { BulkWriter } from './bulk/writer.js';
@@ -23,9 +25,7 @@ import { TailSampler } from './sampling/tail.js';
 
 export type IngesterConfig = ConfigOf<typeof ingesterSchema>;
 
-function loadPolicies(file: string | undefined): PolicyEngine {
-  if (!file)
-    throw new ConfigError('sampling.tail.policies-file', 'is required when sampling.tail.enabled is true');
+function loadPolicies(file: string): PolicyEngine {
   let value: unknown;
   try {
     value = parseYaml(readFileSync(file, 'utf8'));
@@ -35,22 +35,57 @@ function loadPolicies(file: string | undefined): PolicyEngine {
   return new PolicyEngine(parseTailPolicies(value, file));
 }
 
-/** The ingester's parts, wired: consumer → pipeline (decode, sample, index) → bulk writer, plus the DLQ. */
-export class Ingester {
+/** The config keys the indexing parts read: shared by the ingester and replay. */
+export type IndexingConfig = Pick<
+  IngesterConfig,
+  | 'kafka.dlq-topic'
+  | 'kafka.encoding'
+  | 'es.sink'
+  | 'es.create-templates'
+  | 'es.shards'
+  | 'es.replicas'
+  | 'es.tags-as-fields.all'
+  | 'es.tags-as-fields.include'
+  | 'es.tags-as-fields.dot-replacement'
+  | 'bulk.max-docs'
+  | 'bulk.max-bytes'
+  | 'bulk.flush-interval'
+  | 'bulk.concurrency'
+  | 'bulk.initial-backoff'
+  | 'bulk.max-backoff'
+  | 'dependencies.enabled'
+  | 'dependencies.window'
+  | 'dependencies.flush-interval'
+>;
+
+/** How spans are sampled: the ingester's settings, or replay's choice. */
+export interface SamplingChoice {
+  head: 'off' | 'respect';
+  /** A tail policies file, or undefined for no tail sampling. */
+  tailPoliciesFile: string | undefined;
+  tail: { decisionWaitMs: number; maxTraces: number; maxSpans: number };
+}
+
+/** Decode → sample → index → bulk write, plus the dead letters and the index templates: what consumes messages. */
+export class IndexingParts {
   readonly metrics: IngesterMetrics;
   readonly writer: BulkWriter;
   readonly deadLetters: DeadLetters;
   readonly pipeline: Pipeline;
-  readonly consumer: SpanConsumer;
-  readonly #templates: Service;
+  readonly templates: Service;
 
-  constructor(config: IngesterConfig, logger: Logger, registry: Registry) {
-    const kafka = createKafka({
-      brokers: config['kafka.brokers'],
-      clientId: config['kafka.client-id'],
-      logger: logger.child({ module: 'kafka' }),
-    });
-    const es = createElasticsearch({ url: config['es.url'] });
+  constructor(
+    config: IndexingConfig,
+    options: {
+      kafka: Kafka;
+      es: Client;
+      indexPrefix: string;
+      sampling: SamplingChoice;
+      logger: Logger;
+      registry: Registry;
+    },
+  ) {
+    const { kafka, es, indexPrefix, sampling, logger, registry } = options;
     this.metrics = new IngesterMetrics(registry, () => ({
       spans: this.pipeline.pendingSpans,
       held: this.pipeline.heldSpans,
@@ -85,13 +120,10 @@ export class Ingester {
       metrics: this.metrics,
       logger: logger.child({ module: 'bulk' }),
     });
-    const tail = config['sampling.tail.enabled']
-      ? new TailSampler<MessageWork>(loadPolicies(config['sampling.tail.policies-file']), {
-          decisionWaitMs: config['sampling.tail.decision-wait'],
-          maxTraces: config['sampling.tail.max-traces'],
-          maxSpans: config['sampling.tail.max-spans'],
-        })
-      : undefined;
+    const tail =
+      sampling.tailPoliciesFile !== undefined
+        ? new TailSampler<MessageWork>(loadPolicies(sampling.tailPoliciesFile), sampling.tail)
+        : undefined;
     const include = config['es.tags-as-fields.include'];
     const tagsAsFields =
       config['es.tags-as-fields.all'] || include.length > 0
@@ -107,9 +139,9 @@ export class Ingester {
       writer: this.writer,
       deadLetters: this.deadLetters,
       defaultEncoding: config['kafka.encoding'],
-      headSampling: config['sampling.head'],
+      headSampling: sampling.head,
       tail,
-      indexPrefix: config['es.index-prefix'],
+      indexPrefix,
       esSpan: tagsAsFields,
       dependencies: {
         enabled: config['dependencies.enabled'],
@@ -119,21 +151,7 @@ export class Ingester {
       metrics: this.metrics,
       logger: logger.child({ module: 'pipeline' }),
     });
-    this.consumer = new SpanConsumer({
-      kafka,
-      topic: config['kafka.topic'],
-      groupId: config['kafka.group-id'],
-      fromBeginning: config['kafka.from-beginning'],
-      partitionsConcurrently: config['kafka.partitions-concurrently'],
-      sessionTimeoutMs: config['kafka.session-timeout'],
-      commitIntervalMs: config['kafka.commit-interval'],
-      maxPendingSpans: config['pipeline.max-pending-spans'],
-      pipeline: this.pipeline,
-      writer: this.writer,
-      metrics: this.metrics,
-      logger: logger.child({ module: 'consumer' }),
-    });
-    this.#templates = {
+    this.templates = {
       name: 'index-templates',
       start: async () => {
         if (!config['es.create-templates'] || config['es.sink'] === 'null') return;
@@ -141,7 +159,7 @@ export class Ingester {
         for (let backoff = 500; ; backoff = Math.min(backoff * 2, 10_000)) {
           try {
             await installTemplates(es, {
-              prefix: config['es.index-prefix'],
+              prefix: indexPrefix,
               shards: config['es.shards'],
               replicas: config['es.replicas'],
             });
@@ -155,10 +173,58 @@ export class Ingester {
       stop: async () => undefined,
     };
   }
+}
+
+/** The ingester's parts, wired: consumer → pipeline (decode, sample, index) → bulk writer, plus the DLQ. */
+export class Ingester {
+  readonly parts: IndexingParts;
+  readonly consumer: SpanConsumer;
+
+  constructor(config: IngesterConfig, logger: Logger, registry: Registry) {
+    const kafka = createKafka({
+      brokers: config['kafka.brokers'],
+      clientId: config['kafka.client-id'],
+      logger: logger.child({ module: 'kafka' }),
+    });
+    const es = createElasticsearch({ url: config['es.url'] });
+    if (config['sampling.tail.enabled'] && !config['sampling.tail.policies-file']) {
+      throw new ConfigError('sampling.tail.policies-file', 'is required when sampling.tail.enabled is true');
+    }
+    this.parts = new IndexingParts(config, {
+      kafka,
+      es,
+      indexPrefix: config['es.index-prefix'],
+      sampling: {
+        head: config['sampling.head'],
+        tailPoliciesFile: config['sampling.tail.enabled'] ? config['sampling.tail.policies-file'] : undefined,
+        tail: {
+          decisionWaitMs: config['sampling.tail.decision-wait'],
+          maxTraces: config['sampling.tail.max-traces'],
+          maxSpans: config['sampling.tail.max-spans'],
+        },
+      },
+      logger,
+      registry,
+    });
+    this.consumer = new SpanConsumer({
+      kafka,
+      topic: config['kafka.topic'],
+      groupId: config['kafka.group-id'],
+      fromBeginning: config['kafka.from-beginning'],
+      partitionsConcurrently: config['kafka.partitions-concurrently'],
+      sessionTimeoutMs: config['kafka.session-timeout'],
+      commitIntervalMs: config['kafka.commit-interval'],
+      maxPendingSpans: config['pipeline.max-pending-spans'],
+      pipeline: this.parts.pipeline,
+      writer: this.parts.writer,
+      metrics: this.parts.metrics,
+      logger: logger.child({ module: 'consumer' }),
+    });
+  }
 
   /** Start order: templates, dead letters, writer, then the consumer; stopped in reverse (consumer drains first). */
   get services(): Service[] {
-    return [this.#templates, this.deadLetters, this.writer, this.consumer];
+    return [this.parts.templates, this.parts.deadLetters, this.parts.writer, this.consumer];
   }
 }
 

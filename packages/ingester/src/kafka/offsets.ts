@@ -41,6 +41,11 @@ export class PartitionOffsets {
     return moved;
   }
 
+  /** The offset after the last message finished with everything before it; undefined before the first. */
+  get position(): bigint | undefined {
+    return this.#next;
+  }
+
   /** Messages begun and not yet behind the commit point. */
   get inFlight(): number {
     return this.#pending.length - this.#head;

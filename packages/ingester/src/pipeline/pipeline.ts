@@ -93,7 +93,8 @@ export class Pipeline {
     return this.options.tail?.spans ?? 0;
   }
 
-  handle(message: ConsumedMessage, work: MessageWork): void {
+  /** Takes one consumed message; returns how many spans it held (0 when it went to the dead-letter topic). */
+  handle(message: ConsumedMessage, work: MessageWork): number {
     const { metrics } = this.options;
     metrics.messagesConsumed.inc({ topic: message.topic });
     metrics.stageLatency.observe({ stage: 'consume' }, Math.max(0, Date.now() - message.timestamp) / 1000);
@@ -129,10 +130,11 @@ export class Pipeline {
           () => work.done(),
           (e: unknown) => this.options.logger.error('dead letter lost at shutdown', { error: e }),
         );
-      return;
+      return 0;
     }
     metrics.stageLatency.observe({ stage: 'decode' }, (performance.now() - t0) / 1000);
     metrics.spansReceived.inc(spans.length);
+    const received = spans.length;
 
     if (this.options.headSampling === 'respect') {
       const sampled = spans.filter((s) => (s.flags & 1) === 1);
@@ -142,7 +144,7 @@ export class Pipeline {
     }
     if (spans.length === 0) {
       work.seal();
-      return;
+      return received;
     }
 
     const tail = this.options.tail;
@@ -155,7 +157,7 @@ export class Pipeline {
       });
       if (this.options.dependencies.enabled) this.#remember(spans);
       work.seal();
-      return;
+      return received;
     }
     // Held by the sampler: the message stays unfinished until its trace is decided and written.
     work.add(1);
@@ -163,6 +165,7 @@ export class Pipeline {
     this.#pendingSpans += spans.length;
     const traceId = spans[0]?.traceId ?? '';
     for (const decision of tail.add(traceId, spans, work, Date.now())) this.#decided(decision);
+    return received;
   }
 
   #decided(decision: TailDecision<MessageWork>): void {
