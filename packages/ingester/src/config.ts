@@ -36,6 +36,12 @@ export const ingesterSchema = {
     '',
     'Prefix of every index name, used verbatim (e.g. "v2-" gives v2-jaeger-span-YYYY-MM-DD)',
   ),
+  'es.use-aliases': field.boolean(
+    false,
+    'Rollover mode: write to the aliases <prefix>jaeger-span-write, …-service-write and …-dependencies-write ' +
+      'instead of daily indices (create them first with `skein es init --es.use-aliases`; the query service ' +
+      'needs the same setting)',
+  ),
   'es.create-templates': field.boolean(true, 'Install the index templates at start (idempotent)'),
   'es.shards': field.int(3, 'Primary shards of new daily indices', { min: 1 }),
   'es.replicas': field.int(1, 'Replicas of new daily indices', { min: 0 }),

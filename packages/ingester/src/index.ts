@@ -15,6 +15,23 @@ export {
   indicesForRange,
   type IndexKind,
 } from './index/naming.js';
+export { indexPrefixProblem } from './index/templates.js';
+export {
+  initIndices,
+  cleanIndices,
+  rolloverIndices,
+  describeAction,
+  cleanCutoff,
+  expiredDailyIndices,
+  expiredRolloverIndices,
+  LifecycleError,
+  INDEX_KINDS,
+  type LifecycleAction,
+  type InitOptions,
+  type CleanOptions,
+  type RolloverOptions,
+  type RolloverConditions,
+} from './index/lifecycle.js';
 export { ServiceOperationCache, serviceDocumentId } from './index/services.js';
 export { dependencyLinks, DependencyAggregator, type DependencyLink } from './index/dependencies.js';
 export { PolicyEngine, parseTailPolicies, type TailPolicy } from './sampling/policies.js';

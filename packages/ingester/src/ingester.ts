@@ -14,6 +14,7 @@ import type { Registry } from 'prom-client';
 import { parse as parseYaml } from 'yaml';
 import { BulkWriter } from './bulk/writer.js';
 import { ingesterSchema } from './config.js';
+import { initIndices } from './index/lifecycle.js';
 import { installTemplates } from './index/templates.js';
 import { SpanConsumer } from './kafka/consumer.js';
 import { DeadLetters } from './kafka/dead-letters.js';
@@ -80,12 +81,15 @@ export class IndexingParts {
       kafka: Kafka;
       es: Client;
       indexPrefix: string;
+      /** Write to the `-write` aliases instead of daily indices (`es.use-aliases`); default false. */
+      useAliases?: boolean;
       sampling: SamplingChoice;
       logger: Logger;
       registry: Registry;
     },
   ) {
     const { kafka, es, indexPrefix, sampling, logger, registry } = options;
+    const useAliases = options.useAliases ?? false;
     this.metrics = new IngesterMetrics(registry, () => ({
       spans: this.pipeline.pendingSpans,
       held: this.pipeline.heldSpans,
@@ -142,6 +146,7 @@ export class IndexingParts {
       headSampling: sampling.head,
       tail,
       indexPrefix,
+      useAliases,
       esSpan: tagsAsFields,
       dependencies: {
         enabled: config['dependencies.enabled'],
@@ -158,11 +163,17 @@ export class IndexingParts {
         // Elasticsearch may still be starting (or away): keep trying; the consumer waits behind this.
         for (let backoff = 500; ; backoff = Math.min(backoff * 2, 10_000)) {
           try {
-            await installTemplates(es, {
+            const options = {
               prefix: indexPrefix,
               shards: config['es.shards'],
               replicas: config['es.replicas'],
-            });
+              useAliases,
+            };
+            // In rollover mode the first index and its aliases must exist before anything is written to the
+            // write alias (else Elasticsearch would create a plain index of that name): `skein es init` does
+            // the same, and both are idempotent.
+            if (useAliases) await initIndices(es, options);
+            else await installTemplates(es, options);
             return;
           } catch (err) {
             logger.warn('installing index templates failed; retrying', { error: err, backoffMs: backoff });
@@ -194,6 +205,7 @@ export class Ingester {
       kafka,
       es,
       indexPrefix: config['es.index-prefix'],
+      useAliases: config['es.use-aliases'],
       sampling: {
         head: config['sampling.head'],
         tailPoliciesFile: config['sampling.tail.enabled'] ? config['sampling.tail.policies-file'] : undefined,

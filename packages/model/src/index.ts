@@ -66,8 +66,10 @@ export {
   indexBaseName,
   indicesForRange,
   jaegerIndexPrefix,
+  readAlias,
   serviceIndex,
   spanIndex,
   utcDay,
+  writeAlias,
   type IndexKind,
 } from './convert/indices.js';

@@ -4,8 +4,10 @@ export {
   indexBaseName,
   indicesForRange,
   jaegerIndexPrefix,
+  readAlias,
   serviceIndex,
   spanIndex,
   utcDay,
+  writeAlias,
   type IndexKind,
 } from '@skein/model';

@@ -1,13 +1,15 @@
 // Elasticsearch 8 composable index templates with Jaeger's mappings, so Jaeger's query and tools read what skein writes.
 import type { Client } from '@elastic/elasticsearch';
 
-import { indexBaseName, type IndexKind } from './naming.js';
+import { indexBaseName, readAlias, type IndexKind } from './naming.js';
 
 export interface TemplateOptions {
   /** Index prefix, used verbatim: `v2-` gives `v2-jaeger-span-*`. */
   prefix: string;
   shards: number;
   replicas: number;
+  /** Rollover mode: every new index of a kind joins its read alias `<prefix>jaeger-<kind>-read`. Default false. */
+  useAliases?: boolean;
 }
 
 /** A composable index template body, as PUT to `_index_template/<name>`. */
@@ -17,6 +19,7 @@ export interface IndexTemplate {
   template: {
     settings: Record<string, number | boolean>;
     mappings: Record<string, unknown>;
+    aliases?: Record<string, Record<string, never>>;
   };
   _meta: { managed_by: 'skein' };
 }
@@ -125,19 +128,36 @@ export function dependenciesTemplate(options: TemplateOptions): IndexTemplate {
  * Resolves to the template names, e.g. `v2-jaeger-span`. Templates apply to indices created afterwards only.
  */
 export async function installTemplates(client: Client, options: TemplateOptions): Promise<string[]> {
+  const names: string[] = [];
+  for (const { name, body } of indexTemplates(options)) {
+    await client.indices.putIndexTemplate({ name, ...body });
+    names.push(name);
+  }
+  return names;
+}
+
+/** The span, service and dependencies templates with their names (`<prefix>jaeger-<kind>`), in that order. */
+export function indexTemplates(
+  options: TemplateOptions,
+): Array<{ kind: IndexKind; name: string; body: IndexTemplate }> {
   validate(options);
   const bodies: Array<[IndexKind, IndexTemplate]> = [
     ['span', spanTemplate(options)],
     ['service', serviceTemplate(options)],
     ['dependencies', dependenciesTemplate(options)],
   ];
-  const names: string[] = [];
-  for (const [kind, body] of bodies) {
-    const name = indexBaseName(options.prefix, kind);
-    await client.indices.putIndexTemplate({ name, ...body });
-    names.push(name);
+  return bodies.map(([kind, body]) => ({ kind, name: indexBaseName(options.prefix, kind), body }));
+}
+
+/** Why `prefix` cannot begin an Elasticsearch index name, or undefined when it can. */
+export function indexPrefixProblem(prefix: string): string | undefined {
+  if (prefix !== prefix.toLowerCase() || /[\\/*?"<>| ,#:]/.test(prefix) || /^[-_+]/.test(prefix)) {
+    return (
+      `index prefix ${JSON.stringify(prefix)} is not valid in an Elasticsearch index name: ` +
+      'use lowercase letters, digits, "-", "_" or "." only, not starting with "-", "_" or "+"'
+    );
   }
-  return names;
+  return undefined;
 }
 
 function template(
@@ -146,7 +166,7 @@ function template(
   mappings: Record<string, unknown>,
 ): IndexTemplate {
   validate(options);
-  return {
+  const body: IndexTemplate = {
     index_patterns: [`${indexBaseName(options.prefix, kind)}-*`],
     priority: PRIORITY[kind],
     template: {
@@ -160,6 +180,10 @@ function template(
     },
     _meta: { managed_by: 'skein' },
   };
+  // Rollover creates indices of any name under the pattern; joining the read alias at creation makes their
+  // documents readable at once, with no second step after each rollover.
+  if (options.useAliases === true) body.template.aliases = { [readAlias(options.prefix, kind)]: {} };
+  return body;
 }
 
 function validate(options: TemplateOptions): void {
@@ -169,11 +193,6 @@ function validate(options: TemplateOptions): void {
   if (!Number.isInteger(options.replicas) || options.replicas < 0) {
     throw new RangeError(`index template replicas must be a non-negative integer, got ${options.replicas}`);
   }
-  const prefix = options.prefix;
-  if (prefix !== prefix.toLowerCase() || /[\\/*?"<>| ,#:]/.test(prefix) || /^[-_+]/.test(prefix)) {
-    throw new RangeError(
-      `index prefix ${JSON.stringify(prefix)} is not valid in an Elasticsearch index name: ` +
-        'use lowercase letters, digits, "-", "_" or "." only, not starting with "-", "_" or "+"',
-    );
-  }
+  const problem = indexPrefixProblem(options.prefix);
+  if (problem !== undefined) throw new RangeError(problem);
 }

@@ -12,7 +12,7 @@ import type { Logger } from '@skein/runtime';
 import type { BulkItem, BulkWriter } from '../bulk/writer.js';
 import type { DeadLetters } from '../kafka/dead-letters.js';
 import { DependencyAggregator, dependencyLinks } from '../index/dependencies.js';
-import { spanIndex } from '../index/naming.js';
+import { spanIndex, writeAlias } from '../index/naming.js';
 import { ServiceOperationCache } from '../index/services.js';
 import { MessageWork } from '../kafka/offsets.js';
 import type { IngesterMetrics } from '../metrics.js';
@@ -38,6 +38,8 @@ export interface PipelineOptions {
   headSampling: 'off' | 'respect';
   tail: TailSampler<MessageWork> | undefined;
   indexPrefix: string;
+  /** Rollover mode (`es.use-aliases`): every document goes to `<indexPrefix>jaeger-<kind>-write`, not a daily index. */
+  useAliases: boolean;
   esSpan: EsSpanOptions;
   dependencies: { enabled: boolean; windowMs: number; flushIntervalMs: number };
   metrics: IngesterMetrics;
@@ -201,7 +203,9 @@ export class Pipeline {
     };
     for (const span of spans) {
       const item: BulkItem = {
-        index: spanIndex(indexPrefix, span.startTime),
+        index: this.options.useAliases
+          ? writeAlias(indexPrefix, 'span')
+          : spanIndex(indexPrefix, span.startTime),
         id: esSpanDocumentId(span),
         body: stringifyUiJson(toEsSpan(span, esSpan)),
         kind: 'span',
@@ -213,7 +217,7 @@ export class Pipeline {
       const service = this.#services.admitDocument(span, indexPrefix);
       if (service) {
         writer.add({
-          index: service.index,
+          index: this.options.useAliases ? writeAlias(indexPrefix, 'service') : service.index,
           id: service.id,
           body: JSON.stringify(service.doc),
           kind: 'service',
@@ -286,7 +290,7 @@ export class Pipeline {
     this.#lastDependencyFlush = now;
     for (const doc of this.#dependencies.takeDocuments()) {
       this.options.writer.add({
-        index: doc.index,
+        index: this.options.useAliases ? writeAlias(this.options.indexPrefix, 'dependencies') : doc.index,
         id: doc.id,
         body: JSON.stringify(doc.doc),
         kind: 'dependencies',

@@ -11,6 +11,7 @@ const SHARED = [
   'es.url',
   'es.sink',
   'es.create-templates',
+  'es.use-aliases',
   'es.shards',
   'es.replicas',
   'es.tags-as-fields.all',

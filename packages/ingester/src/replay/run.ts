@@ -154,6 +154,7 @@ export async function startReplay(
     kafka,
     es: createElasticsearch({ url: config['es.url'] }),
     indexPrefix: prefix,
+    useAliases: config['es.use-aliases'],
     sampling: choice,
     logger: io.logger,
     registry,

@@ -18,6 +18,16 @@ export function indexBaseName(prefix: string, kind: IndexKind): string {
   return `${prefix}jaeger-${kind}`;
 }
 
+/** `<prefix>jaeger-<kind>-read`: in rollover mode, the alias over every index of the kind, which readers search. */
+export function readAlias(prefix: string, kind: IndexKind): string {
+  return `${indexBaseName(prefix, kind)}-read`;
+}
+
+/** `<prefix>jaeger-<kind>-write`: in rollover mode, the alias whose write index receives new documents. */
+export function writeAlias(prefix: string, kind: IndexKind): string {
+  return `${indexBaseName(prefix, kind)}-write`;
+}
+
 /** The UTC day of a millisecond timestamp as `YYYY-MM-DD`; throws RangeError outside the Date range. */
 export function utcDay(timestampMs: number): string {
   const date = new Date(Math.floor(timestampMs / DAY_MS) * DAY_MS);
