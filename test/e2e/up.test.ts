@@ -1,8 +1,9 @@
 // `skein up` as a new user runs it: the devstack, the agent, the ingester and the query service; spans sent to the
-// agent's UDP port come back from the query API; Ctrl-C stops everything and leaves no process behind.
+// agent's UDP port come back from the query API, and so does every one of 10,000 traces from `skein tracegen`;
+// Ctrl-C stops everything and leaves no process behind.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readlinkSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -88,6 +89,50 @@ describe('skein up', () => {
         };
         assert.equal(trace.data[0]?.spans.length, 3);
       }
+
+      // skein tracegen --count 10000 (small traces, to keep the test short), then every trace from the query API.
+      const idsFile = join(base, 'trace-ids');
+      const summary = await new Promise<string>((resolve, reject) =>
+        execFile(
+          process.execPath,
+          [
+            bin,
+            'tracegen',
+            '--count=10000',
+            '--rate=1000',
+            '--port=26831',
+            '--max-spans=5',
+            `--trace-ids-file=${idsFile}`,
+          ],
+          (err, out) => (err ? reject(err) : resolve(out)),
+        ),
+      );
+      const sent = JSON.parse(summary) as { traces: number; spans: number; failedTraces: number };
+      assert.equal(sent.traces, 10_000);
+      assert.equal(sent.failedTraces, 0);
+      const ids = readFileSync(idsFile, 'utf8').trim().split('\n');
+      assert.equal(new Set(ids).size, 10_000);
+      const arrived = await eventually(
+        'every generated trace from the query API',
+        async () => {
+          let found = 0;
+          let spans = 0;
+          for (let i = 0; i < ids.length; i += 100) {
+            const query = ids
+              .slice(i, i + 100)
+              .map((id) => `traceID=${id}`)
+              .join('&');
+            const body = (await (await fetch(`http://127.0.0.1:36686/api/traces?${query}`)).json()) as {
+              data: Array<{ spans: unknown[] }>;
+            };
+            found += body.data.length;
+            spans += body.data.reduce((n, t) => n + t.spans.length, 0);
+          }
+          return found === ids.length && spans === sent.spans ? { found, spans } : undefined;
+        },
+        120_000,
+      );
+      assert.deepEqual(arrived, { found: 10_000, spans: sent.spans });
     } finally {
       child.kill('SIGINT');
       assert.equal(await exited, 0, stderr);

@@ -5,8 +5,10 @@ import { queryComponent } from '@skein/query';
 import { ConfigError, SkeinError } from '@skein/runtime';
 import { componentCommand } from './commands/component.js';
 import { devstackCommand, devstackHelp } from './commands/devstack.js';
+import { esCommand, esHelp } from './commands/es.js';
 import type { CommandIO } from './commands/io.js';
 import { replayCommand, replayHelp } from './commands/replay.js';
+import { tracegenCommand, tracegenHelp } from './commands/tracegen.js';
 import { upCommand, upHelp } from './commands/up.js';
 
 export const mainHelp = `skein: a distributed-tracing pipeline (agent → Kafka → ingester → Elasticsearch → query).
@@ -19,10 +21,10 @@ Commands:
   agent      receive spans from applications and publish them to Kafka
   ingester   consume spans from Kafka, sample, index and write them to Elasticsearch
   query      serve traces from Elasticsearch over Jaeger's HTTP API and gRPC QueryService
+  es         Elasticsearch indices: install templates, roll over, delete old ones (init | clean | rollover)
   replay     re-read a range of the span topic into new indices (reindexing), resumable
+  tracegen   send realistic generated traces at a target rate, and report what was sent
   help       this text; \`skein <command> --help\` describes a command and every option
-
-Commands still to come: tracegen.
 `;
 
 const COMMANDS: Record<
@@ -34,7 +36,9 @@ const COMMANDS: Record<
   agent: componentCommand(agentComponent),
   ingester: componentCommand(ingesterComponent),
   query: componentCommand(queryComponent),
+  es: { help: esHelp, run: esCommand },
   replay: { help: replayHelp, run: (argv, io) => replayCommand(argv, io) },
+  tracegen: { help: tracegenHelp, run: (argv, io) => tracegenCommand(argv, io) },
 };
 
 /** Runs `skein <argv>`; returns the exit code. Errors with a code are printed as one clear line. */
