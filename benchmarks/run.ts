@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
-const benchmarks = ['decode.ts', 'agent.ts', 'ingester.ts', 'query.ts', 'devstack.ts'];
+const benchmarks = ['decode.ts', 'agent.ts', 'ingester.ts', 'query.ts', 'e2e.ts', 'devstack.ts'];
 const results: unknown[] = [];
 const tables: string[] = [];
 for (const file of benchmarks) {
