@@ -10,6 +10,9 @@ import {
   runComponent,
   type RunningComponent,
 } from '@skein/runtime';
+import { DEFAULT_SHAPE } from '../tracegen/generate.js';
+import { runTracegen } from '../tracegen/run.js';
+import { udpSender } from '../tracegen/senders.js';
 import type { CommandIO } from './io.js';
 
 export const upSchema = {
@@ -25,6 +28,7 @@ export const upSchema = {
       max: 30_000,
     },
   ),
+  demo: field.boolean(false, 'Also send a steady trickle of generated traces (2 per second) to the agent'),
   'log.level': field.oneOf(
     ['debug', 'info', 'warn', 'error'],
     'warn',
@@ -34,7 +38,8 @@ export const upSchema = {
 
 export const upHelp = `skein up: run the whole stack locally until Ctrl-C: Kafka and Elasticsearch (the devstack), the
 topic skein-spans, the agent, the ingester and the query service, with their default ports. A devstack already
-started with \`skein devstack up\` is reused and left running.
+started with \`skein devstack up\` is reused and left running. With --demo it also sends a steady trickle of
+generated traces, so there is something to look at.
 
 Options:
 ${configHelp(upSchema)}
@@ -150,6 +155,23 @@ export async function upCommand(
   );
   io.out(`  JAEGER_ENDPOINT=http://127.0.0.1:${port(14268)}/api/traces`);
   io.out(`  JAEGER_SAMPLER_MANAGER_HOST_PORT=127.0.0.1:${port(5778)}`);
+  const demo = new AbortController();
+  let demoDone: Promise<unknown> = Promise.resolve();
+  if (config.demo) {
+    const sender = udpSender('127.0.0.1', port(6831), 'compact');
+    demoDone = runTracegen({
+      sender,
+      shape: DEFAULT_SHAPE,
+      seed: Math.floor(Math.random() * 2 ** 31),
+      rate: 2,
+      count: 0,
+      durationMs: 0,
+      concurrency: 1,
+      signal: demo.signal,
+    }).finally(() => sender.close());
+    io.out(`Demo: sending 2 generated traces per second (services ${DEFAULT_SHAPE.services}); try`);
+    io.out(`  curl 'http://127.0.0.1:${port(16686)}/api/traces?service=frontend&limit=5'`);
+  }
   io.out('Press Ctrl-C to stop.');
   const stopSignal =
     until ??
@@ -159,6 +181,8 @@ export async function upCommand(
     });
   await stopSignal;
   io.err('stopping…');
+  demo.abort();
+  await demoDone;
   await stopAll();
   io.out('stopped');
   return 0;
