@@ -75,6 +75,7 @@ describe('skein replay', () => {
   const traces = aDayOfTraces(TRACES);
   let live: Awaited<ReturnType<typeof startTestIngester>>;
   let liveCounts: Record<string, number>;
+  let rebuiltPrefix = '';
 
   const replayArgs = (prefix: string, extra: string[] = []) => [
     'replay',
@@ -125,6 +126,7 @@ describe('skein replay', () => {
 
   it('rebuilds the same indices under a new prefix, and the query service answers the same', async () => {
     const prefix = `${uniqueName('v2')}-`;
+    rebuiltPrefix = prefix;
     const run = io();
     const code = await main(replayArgs(prefix), run.io);
     assert.equal(code, 0, run.err.join('\n'));
@@ -245,5 +247,32 @@ describe('skein replay', () => {
     const args = replayArgs(prefix, ['--to=1']);
     assert.equal(await main(args, other.io), 1);
     assert.match(other.err.join('\n'), /REPLAY_CHECKPOINT: checkpoint .* belongs to another replay/);
+  });
+
+  it('swaps a rebuilt day in under the live name with one alias request (docs/howto/reindex.md step 4)', async () => {
+    const day = new Date(YESTERDAY_MS).toISOString().slice(0, 10);
+    const actions = ['span', 'service'].flatMap((kind) => [
+      { remove_index: { index: `${livePrefix}jaeger-${kind}-${day}` } },
+      {
+        add: { index: `${rebuiltPrefix}jaeger-${kind}-${day}`, alias: `${livePrefix}jaeger-${kind}-${day}` },
+      },
+    ]);
+    await es.indices.updateAliases({ actions });
+    const a = await startTestQuery({ 'es.url': elasticsearchUrl, 'es.index-prefix': livePrefix });
+    const b = await startTestQuery({ 'es.url': elasticsearchUrl, 'es.index-prefix': rebuiltPrefix });
+    try {
+      const range = `start=${YESTERDAY_MS * 1000}&end=${(YESTERDAY_MS + DAY_MS) * 1000}`;
+      for (const path of [
+        `/api/traces?service=svc-3&${range}&limit=30`,
+        `/api/traces/${traces[7]?.traceId}`,
+      ]) {
+        const [x, y] = [await a.get(path), await b.get(path)];
+        assert.equal(x.status, 200, path);
+        assert.deepEqual(x.body, y.body, path);
+      }
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
   });
 });
