@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { encodeEmitBatch } from '@skein/model';
 import { sendUdp } from '../support/agent.js';
-import { countDocs, esClient } from '../support/ingester.js';
+import { esClient } from '../support/ingester.js';
 import { makeBatch, randomTraceId } from '../support/spans.js';
 import { eventually } from '../support/stack.js';
 
@@ -72,7 +72,14 @@ describe('skein up', () => {
       const es = esClient(esUrl);
       await eventually(
         'the 6 spans searchable',
-        async () => ((await countDocs(es, 'jaeger-span-*')) === 6 ? true : undefined),
+        async () => {
+          await es.indices.refresh({ index: 'jaeger-span-*' });
+          const { count } = await es.count({
+            index: 'jaeger-span-*',
+            query: { term: { 'process.serviceName': 'svc-up' } },
+          });
+          return count === 6 ? true : undefined;
+        },
         60_000,
       );
       const result = await es.search<{ traceID: string }>({
