@@ -114,15 +114,21 @@ export function grpcSender(host: string, port: number): Sender {
 
 /** Straight to the topic: one message per (trace, process), keyed by trace ID, with the agent's headers. */
 export function kafkaSender(kafka: Kafka, topic: string): Sender {
-  let producer: Producer | undefined;
+  // Connected once, by the first send; concurrent sends wait for the same connection.
+  let ready: Promise<Producer> | undefined;
+  const producer = (): Promise<Producer> => {
+    ready ??= (async () => {
+      const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await p.connect();
+      return p;
+    })();
+    return ready;
+  };
   return {
     send: async (spans) => {
-      if (!producer) {
-        producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-        await producer.connect();
-      }
+      const p = await producer();
       const now = String(Date.now());
-      await producer.send({
+      await p.send({
         topic,
         acks: -1,
         messages: batchesOf(spans).map((batch) => ({
@@ -132,6 +138,8 @@ export function kafkaSender(kafka: Kafka, topic: string): Sender {
         })),
       });
     },
-    close: async () => producer?.disconnect(),
+    close: async () => {
+      if (ready) await (await ready).disconnect();
+    },
   };
 }
