@@ -109,7 +109,8 @@ describe('skein up', () => {
         assert.equal(trace.data[0]?.spans.length, 3);
       }
 
-      // skein tracegen --count 10000 (small traces, to keep the test short), then every trace from the query API.
+      // skein tracegen --count 10000 (small traces, at a rate that one `skein up` process, agent, ingester and query
+      // on one event loop, takes without UDP loss on a busy CI machine), then every trace from the query API.
       const idsFile = join(base, 'trace-ids');
       const summary = await new Promise<string>((resolve, reject) =>
         execFile(
@@ -118,7 +119,7 @@ describe('skein up', () => {
             bin,
             'tracegen',
             '--count=10000',
-            '--rate=1000',
+            '--rate=400',
             '--port=26831',
             '--max-spans=5',
             `--trace-ids-file=${idsFile}`,
@@ -147,9 +148,10 @@ describe('skein up', () => {
             found += body.data.length;
             spans += body.data.reduce((n, t) => n + t.spans.length, 0);
           }
-          return found === ids.length && spans === sent.spans ? { found, spans } : undefined;
+          if (found === ids.length && spans === sent.spans) return { found, spans };
+          throw new Error(`${found} of ${ids.length} traces and ${spans} of ${sent.spans} spans so far`);
         },
-        120_000,
+        180_000,
       );
       assert.deepEqual(arrived, { found: 10_000, spans: sent.spans });
     } finally {
