@@ -11,3 +11,4 @@ export {
   type Sender,
   type Transport,
 } from './tracegen/senders.js';
+export { esSchema } from './commands/es.js';
