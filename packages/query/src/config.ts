@@ -9,6 +9,10 @@ export const querySchema = {
     [],
     'Origins allowed to call the HTTP API from a browser ("*" for any); empty sends no CORS headers',
   ),
+  'http.ui-dir': field.string(
+    '',
+    'Folder of the built web UI served at / (index.html, assets/); empty: the dist/ folder of the @skein/ui package',
+  ),
   'http.max-header-bytes': field.size('16KiB', 'Largest request head (URL and headers) accepted'),
   'grpc.port': field.port(16685, 'gRPC api_v2 QueryService'),
   'grpc.host': field.string('0.0.0.0', 'Address the gRPC server listens on'),

@@ -6,6 +6,7 @@ import { querySchema } from './config.js';
 import * as grpc from '@grpc/grpc-js';
 import { QUERY_SERVICE, QueryGrpcServer } from './grpc/server.js';
 import { HttpApi } from './http/server.js';
+import { resolveUiDir, StaticFiles } from './http/static.js';
 import { QueryMetrics } from './metrics.js';
 import type { QueryLimits } from './params/http-params.js';
 import { EsSpanReader } from './store/elasticsearch.js';
@@ -58,6 +59,7 @@ export class QueryService {
       corsOrigins: config['http.cors.allowed-origins'],
       maxHeaderBytes: config['http.max-header-bytes'],
       ...(authorize === undefined ? {} : { authorize }),
+      ui: new StaticFiles(resolveUiDir(config['http.ui-dir'])),
       onRequest: (route, status, seconds) => this.metrics.observe(route, String(status), seconds),
     });
     this.grpc = new QueryGrpcServer({

@@ -146,6 +146,7 @@ export async function upCommand(
     `  agent            UDP ${port(6831)} compact, ${port(6832)} binary; HTTP ${port(14268)}; gRPC ${port(14250)}; sampling ${port(5778)}; admin ${port(14271)}`,
   );
   io.out(`  ingester         admin http://127.0.0.1:${port(14270)}/metrics`);
+  io.out(`  web UI           http://127.0.0.1:${port(16686)}/`);
   io.out(
     `  query            http://127.0.0.1:${port(16686)}/api/services (Jaeger API; Grafana's Jaeger data source URL http://127.0.0.1:${port(16686)}); gRPC ${port(16685)}; admin ${port(16687)}`,
   );

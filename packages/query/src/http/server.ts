@@ -14,6 +14,7 @@ import {
 } from '../params/http-params.js';
 import { QueryInputError, type SpanReader } from '../store/types.js';
 import { failure, ok, type Envelope, type StructuredError } from './envelope.js';
+import type { StaticFiles } from './static.js';
 
 export interface HttpApiOptions {
   host: string;
@@ -27,6 +28,8 @@ export interface HttpApiOptions {
   maxHeaderBytes: number;
   /** When given, every /api request must satisfy it (the Authorization header's value is passed). */
   authorize?: (authorization: string | undefined) => boolean;
+  /** The web UI, served at every path outside /api (without auth); without it those paths are 404. */
+  ui?: StaticFiles;
   /** Called once per request with the route pattern, the status and the seconds it took. */
   onRequest?: (route: string, status: number, seconds: number) => void;
 }
@@ -79,7 +82,11 @@ export class HttpApi implements Service {
     });
     this.#server = server;
     this.#port = (server.address() as AddressInfo).port;
-    this.options.logger.info('HTTP API listening', { host: this.options.host, port: this.#port });
+    this.options.logger.info('HTTP API listening', {
+      host: this.options.host,
+      port: this.#port,
+      ui: this.options.ui?.root ?? 'none',
+    });
   }
 
   async stop(): Promise<void> {
@@ -116,6 +123,11 @@ export class HttpApi implements Service {
           false,
           { allow: 'GET, HEAD, OPTIONS' },
         );
+        return;
+      }
+      if (!path.startsWith('/api/') && path !== '/api' && this.options.ui !== undefined) {
+        route = 'ui';
+        status = await this.options.ui.serve(req, res, path);
         return;
       }
       if (!path.startsWith('/api/') && path !== '/api') {
