@@ -99,6 +99,8 @@ try {
     `--http.port=${http}`,
     `--grpc.port=${grpc}`,
     `--sampling.port=${sampling}`,
+    '--otlp.grpc.port=0',
+    '--otlp.http.port=0',
     `--admin.port=${agentAdmin}`,
   ]);
   const ingester = start([

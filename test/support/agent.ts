@@ -12,6 +12,8 @@ export interface TestAgent {
     zipkin: number;
     http: number;
     grpc: number;
+    otlpGrpc: number;
+    otlpHttp: number;
     sampling: number;
     admin: number;
   };
@@ -27,6 +29,8 @@ export async function startTestAgent(options: Record<string, string | number>): 
     zipkin: await freePort(),
     http: await freePort(),
     grpc: await freePort(),
+    otlpGrpc: await freePort(),
+    otlpHttp: await freePort(),
     sampling: await freePort(),
     admin: await freePort(),
   };
@@ -36,6 +40,8 @@ export async function startTestAgent(options: Record<string, string | number>): 
     `--udp.zipkin.port=${ports.zipkin}`,
     `--http.port=${ports.http}`,
     `--grpc.port=${ports.grpc}`,
+    `--otlp.grpc.port=${ports.otlpGrpc}`,
+    `--otlp.http.port=${ports.otlpHttp}`,
     `--sampling.port=${ports.sampling}`,
     `--admin.port=${ports.admin}`,
     '--receivers.host=127.0.0.1',

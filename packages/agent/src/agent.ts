@@ -13,6 +13,8 @@ import { AgentMetrics } from './metrics.js';
 import { TraceQueue } from './queue/trace-queue.js';
 import { GrpcReceiver } from './receivers/grpc.js';
 import { HttpReceiver } from './receivers/http.js';
+import { OtlpGrpcReceiver } from './receivers/otlp/grpc.js';
+import { OtlpHttpReceiver } from './receivers/otlp/http.js';
 import { UdpReceiver } from './receivers/udp.js';
 import { SamplingServer } from './sampling/server.js';
 import type { Accepted, SpanSink, Transport } from './sink.js';
@@ -27,6 +29,8 @@ export class Agent implements SpanSink {
   readonly udp: UdpReceiver[] = [];
   readonly http: HttpReceiver | undefined;
   readonly grpc: GrpcReceiver | undefined;
+  readonly otlpGrpc: OtlpGrpcReceiver | undefined;
+  readonly otlpHttp: OtlpHttpReceiver | undefined;
   readonly sampling: SamplingServer | undefined;
   #accepting = true;
 
@@ -86,6 +90,28 @@ export class Agent implements SpanSink {
         logger: logger.child({ module: 'grpc' }),
       });
     }
+    // One OTLP request may hold at most what the queue can take at all: more could never be accepted.
+    const maxSpans = config['queue.max-spans'];
+    if (config['otlp.grpc.port'] !== 0) {
+      this.otlpGrpc = new OtlpGrpcReceiver({
+        ...receiver,
+        host: config['otlp.grpc.host'] ?? host,
+        port: config['otlp.grpc.port'],
+        maxMessageBytes: config['otlp.grpc.max-message'],
+        maxSpans,
+        logger: logger.child({ module: 'otlp-grpc' }),
+      });
+    }
+    if (config['otlp.http.port'] !== 0) {
+      this.otlpHttp = new OtlpHttpReceiver({
+        ...receiver,
+        host: config['otlp.http.host'] ?? host,
+        port: config['otlp.http.port'],
+        maxBodyBytes: config['otlp.http.max-body'],
+        maxSpans,
+        logger: logger.child({ module: 'otlp-http' }),
+      });
+    }
     if (config['sampling.port'] !== 0) {
       this.sampling = new SamplingServer({
         port: config['sampling.port'],
@@ -104,6 +130,8 @@ export class Agent implements SpanSink {
       ...this.udp,
       ...(this.http ? [this.http] : []),
       ...(this.grpc ? [this.grpc] : []),
+      ...(this.otlpGrpc ? [this.otlpGrpc] : []),
+      ...(this.otlpHttp ? [this.otlpHttp] : []),
     ];
     const stopIntake: Service = {
       name: 'intake',
@@ -123,7 +151,7 @@ export class Agent implements SpanSink {
 export const agentComponent: ComponentDefinition<typeof agentSchema> = {
   name: 'agent',
   description:
-    'receives Jaeger spans (UDP 6831 compact, 6832 binary, 5775 zipkin; HTTP 14268; gRPC 14250), serves sampling strategies (5778) and publishes one Kafka message per trace.',
+    'receives Jaeger spans (UDP 6831 compact, 6832 binary, 5775 zipkin; HTTP 14268; gRPC 14250) and OpenTelemetry OTLP spans (gRPC 4317, HTTP 4318), serves sampling strategies (5778) and publishes one Kafka message per trace.',
   schema: agentSchema,
   build: ({ config, logger, registry }) => new Agent(config, logger, registry).services,
 };

@@ -3,7 +3,7 @@ import { field } from '@skein/runtime';
 /** Every key of `skein agent`, with Jaeger agent's ports as defaults. A port of 0 switches that listener off. */
 export const agentSchema = {
   'admin.port': field.port(14271, 'Admin HTTP port: /metrics, /health, /live'),
-  'receivers.host': field.string('0.0.0.0', 'Address the span receivers bind to (UDP, HTTP, gRPC)'),
+  'receivers.host': field.string('0.0.0.0', 'Address the span receivers bind to (UDP, HTTP, gRPC, OTLP)'),
   'udp.compact.port': field.port(
     6831,
     'UDP port for agent.thrift emitBatch in the compact protocol (0 = off)',
@@ -22,6 +22,25 @@ export const agentSchema = {
   'http.max-body': field.size('10MiB', 'Largest HTTP request body; larger ones get 413'),
   'grpc.port': field.port(14250, 'gRPC port for jaeger.api_v2.CollectorService/PostSpans (0 = off)'),
   'grpc.max-message': field.size('16MiB', 'Largest gRPC request message'),
+  'otlp.grpc.port': field.port(
+    4317,
+    'OTLP/gRPC port for opentelemetry.proto.collector.trace.v1.TraceService/Export (0 = off)',
+  ),
+  'otlp.grpc.host': field.optionalString(
+    'Address the OTLP/gRPC receiver binds to; receivers.host when unset',
+  ),
+  'otlp.grpc.max-message': field.size(
+    '4MiB',
+    'Largest OTLP/gRPC request message (after decompression); larger ones get RESOURCE_EXHAUSTED',
+  ),
+  'otlp.http.port': field.port(4318, 'OTLP/HTTP port for POST /v1/traces, protobuf or JSON (0 = off)'),
+  'otlp.http.host': field.optionalString(
+    'Address the OTLP/HTTP receiver binds to; receivers.host when unset',
+  ),
+  'otlp.http.max-body': field.size(
+    '10MiB',
+    'Largest OTLP/HTTP request body, before and after gzip/deflate decompression; larger ones get 413',
+  ),
   'sampling.port': field.port(5778, 'HTTP port serving sampling strategies to clients (0 = off)'),
   'sampling.strategies-file': field.optionalString(
     'Jaeger-format sampling strategies JSON file; without it every service gets probabilistic 0.001',
@@ -29,7 +48,7 @@ export const agentSchema = {
   'sampling.reload-interval': field.duration('10s', 'How often the strategies file is checked for changes'),
   'queue.max-spans': field.int(
     200_000,
-    'Queue bound in spans; when full, UDP spans are dropped, HTTP gets 503, gRPC RESOURCE_EXHAUSTED',
+    'Queue bound in spans (and the most spans one OTLP request may hold); when full, UDP spans are dropped, HTTP gets 503, gRPC RESOURCE_EXHAUSTED (OTLP/gRPC UNAVAILABLE)',
     { min: 1 },
   ),
   'queue.max-bytes': field.size('128MiB', 'Queue bound in encoded bytes'),

@@ -25,13 +25,13 @@ export class AgentMetrics implements ReceiverMetrics {
     });
     this.batchesReceived = new Counter({
       name: 'skein_agent_batches_received_total',
-      help: 'Client batches (UDP packets, HTTP and gRPC requests) received and decoded, by transport',
+      help: 'Client batches (UDP packets, HTTP and gRPC requests, OTLP exports) received and decoded, by transport',
       labelNames: ['transport'],
       registers,
     });
     this.spansDropped = new Counter({
       name: 'skein_agent_spans_dropped_total',
-      help: 'Decoded spans that will never reach Kafka, by transport and reason (queue_full, shutdown)',
+      help: 'Decoded spans that will never reach Kafka, by transport and reason (queue_full, shutdown, invalid)',
       labelNames: ['transport', 'reason'],
       registers,
     });

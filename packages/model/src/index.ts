@@ -73,3 +73,38 @@ export {
   writeAlias,
   type IndexKind,
 } from './convert/indices.js';
+export type {
+  OtlpAnyValue,
+  OtlpEvent,
+  OtlpKeyValue,
+  OtlpLink,
+  OtlpResource,
+  OtlpResourceSpans,
+  OtlpScope,
+  OtlpScopeSpans,
+  OtlpSpan,
+  OtlpStatus,
+  OtlpTraceRequest,
+} from './otlp/types.js';
+export { OTLP_MAX_VALUE_DEPTH } from './otlp/types.js';
+export { decodeOtlpTraceRequest, type OtlpDecodeOptions } from './otlp/decode-proto.js';
+export { decodeOtlpTraceRequestJson } from './otlp/decode-json.js';
+export {
+  OTLP_UNKNOWN_SERVICE,
+  otlpAttributeToTag,
+  otlpToSpans,
+  otlpValueJson,
+  otlpValueText,
+  type OtlpSpansResult,
+} from './otlp/to-spans.js';
+export {
+  RETRY_INFO_TYPE_URL,
+  RPC_CODE,
+  encodeOtlpExportResponse,
+  encodeOtlpExportResponseJson,
+  encodeRetryInfo,
+  encodeRpcStatus,
+  encodeRpcStatusJson,
+  type OtlpPartialSuccess,
+  type RpcStatus,
+} from './otlp/response.js';

@@ -1,8 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import { DecodeError, decodeProtoPostSpansRequest, type Span } from '@skein/model';
-import { SkeinError, type Logger, type Service } from '@skein/runtime';
+import type { Logger, Service } from '@skein/runtime';
 import type { ReceiverMetrics, SpanSink } from '../sink.js';
 import { toTraceBatches } from './batches.js';
+import { bindGrpcServer, drainGrpcServer } from './grpc-server.js';
 
 export interface GrpcReceiverOptions {
   /** TCP port to listen on (Jaeger's is 14250); 0 picks a free one, see `GrpcReceiver.port`. */
@@ -73,19 +74,9 @@ export class GrpcReceiver implements Service {
       PostSpans: (call: grpc.ServerUnaryCall<Buffer, Buffer>, reply: Reply) =>
         this.#postSpans(call.request, reply),
     });
-    const address = `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
-    this.#port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, bound) => {
-        if (!err) return resolve(bound);
-        server.forceShutdown();
-        reject(
-          new SkeinError(
-            'LISTEN_FAILED',
-            `gRPC receiver cannot listen on ${address}: ${err.message}; free the port or change the gRPC receiver port`,
-            { cause: err },
-          ),
-        );
-      });
+    this.#port = await bindGrpcServer(server, host, port, {
+      receiver: 'gRPC receiver',
+      portSetting: 'gRPC receiver port',
     });
     this.#server = server;
     logger.info('gRPC receiver listening', { host, port: this.#port, service: POST_SPANS_PATH });
@@ -96,20 +87,7 @@ export class GrpcReceiver implements Service {
     const server = this.#server;
     if (!server) return;
     this.#server = undefined;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(
-        () => {
-          this.options.logger.warn('gRPC receiver did not drain before the deadline; closing open calls');
-          server.forceShutdown();
-          resolve();
-        },
-        Math.max(0, deadline - Date.now()),
-      );
-      server.tryShutdown(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    await drainGrpcServer(server, deadline, this.options.logger, 'gRPC receiver');
   }
 
   #postSpans(request: Buffer, reply: Reply): void {

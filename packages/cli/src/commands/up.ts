@@ -128,6 +128,8 @@ export async function upCommand(
           `--http.port=${port(14268)}`,
           `--grpc.port=${port(14250)}`,
           `--sampling.port=${port(5778)}`,
+          `--otlp.grpc.port=${port(4317)}`,
+          `--otlp.http.port=${port(4318)}`,
           `--admin.port=${port(14271)}`,
         ],
         env: {},
@@ -143,7 +145,7 @@ export async function upCommand(
   io.out(`  Kafka            ${brokers}  (topic skein-spans)`);
   io.out(`  Elasticsearch    ${esUrl}`);
   io.out(
-    `  agent            UDP ${port(6831)} compact, ${port(6832)} binary; HTTP ${port(14268)}; gRPC ${port(14250)}; sampling ${port(5778)}; admin ${port(14271)}`,
+    `  agent            UDP ${port(6831)} compact, ${port(6832)} binary; HTTP ${port(14268)}; gRPC ${port(14250)}; OTLP gRPC ${port(4317)}, HTTP ${port(4318)}; sampling ${port(5778)}; admin ${port(14271)}`,
   );
   io.out(`  ingester         admin http://127.0.0.1:${port(14270)}/metrics`);
   io.out(`  web UI           http://127.0.0.1:${port(16686)}/`);
@@ -153,6 +155,9 @@ export async function upCommand(
   io.out('Point applications at the agent:');
   io.out(
     `  JAEGER_AGENT_HOST=127.0.0.1 JAEGER_AGENT_PORT=${port(6831)}   (jaeger-client for Node.js: ${port(6832)})`,
+  );
+  io.out(
+    `  OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:${port(4318)}   (OpenTelemetry SDKs; gRPC: ${port(4317)})`,
   );
   io.out(`  JAEGER_ENDPOINT=http://127.0.0.1:${port(14268)}/api/traces`);
   io.out(`  JAEGER_SAMPLER_MANAGER_HOST_PORT=127.0.0.1:${port(5778)}`);
