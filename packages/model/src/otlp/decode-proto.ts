@@ -8,7 +8,7 @@
 // 0.19, has the layout of scope_spans and is read as such, so older SDKs are not silently dropped.
 
 import { DecodeError } from '../errors.js';
-import { ProtoReader, wrongWireType } from './proto-reader.js';
+import { ProtoReader, wrongWireType } from '../proto/reader.js';
 import {
   OTLP_MAX_VALUE_DEPTH,
   type OtlpAnyValue,

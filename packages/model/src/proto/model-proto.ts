@@ -10,12 +10,8 @@
 // model.proto has no repeated scalar fields, so the packed/unpacked distinction never arises.
 
 import { DecodeError } from '../errors.js';
+import { ProtoReader as Reader, wrongWireType } from './reader.js';
 import type { Batch, KeyValue, Log, Process, Span, SpanRef } from '../types.js';
-
-const WIRE_VARINT = 0;
-const WIRE_FIXED64 = 1;
-const WIRE_LEN = 2;
-const WIRE_FIXED32 = 5;
 
 const TWO_32 = 4294967296;
 const MICROS_PER_SECOND = 1_000_000;
@@ -30,191 +26,13 @@ const EMPTY_BYTES = new Uint8Array(0);
 const HEX_BYTE: string[] = [];
 for (let i = 0; i < 256; i++) HEX_BYTE.push(i.toString(16).padStart(2, '0'));
 
-const utf8 = new TextDecoder('utf-8');
 const utf8Encoder = new TextEncoder();
 
 // ---------------------------------------------------------------------------------------------------------------
 // Reading
 
-class Reader {
-  readonly buf: Uint8Array;
-  pos = 0;
-  // Varint results too wide for one JS number come back in these two halves, saving an allocation per read.
-  lo = 0;
-  hi = 0;
-  private view: DataView | undefined;
-
-  constructor(buf: Uint8Array) {
-    this.buf = buf;
-  }
-
-  /** Reads a varint of up to 10 bytes into lo/hi. */
-  varint64(): void {
-    const buf = this.buf;
-    const len = buf.length;
-    let pos = this.pos;
-    let lo = 0;
-    let hi = 0;
-    let b = 0;
-    for (let shift = 0; shift < 28; shift += 7) {
-      if (pos >= len) throw truncated(pos);
-      b = buf[pos++]!;
-      lo |= (b & 0x7f) << shift;
-      if (b < 0x80) {
-        this.pos = pos;
-        this.lo = lo >>> 0;
-        this.hi = 0;
-        return;
-      }
-    }
-    // The fifth byte straddles the two halves.
-    if (pos >= len) throw truncated(pos);
-    b = buf[pos++]!;
-    lo |= (b & 0x0f) << 28;
-    hi = (b & 0x7f) >> 4;
-    if (b >= 0x80) {
-      for (let shift = 3; ; shift += 7) {
-        if (shift > 31) throw new DecodeError('DECODE_BAD_VALUE', 'varint longer than 10 bytes', pos);
-        if (pos >= len) throw truncated(pos);
-        b = buf[pos++]!;
-        hi |= (b & 0x7f) << shift;
-        if (b < 0x80) break;
-      }
-    }
-    this.pos = pos;
-    this.lo = lo >>> 0;
-    this.hi = hi >>> 0;
-  }
-
-  /** A varint's low 32 bits, unsigned; the upper bits are read and dropped as protobuf prescribes for 32-bit fields. */
-  uint32(): number {
-    const buf = this.buf;
-    const pos = this.pos;
-    if (pos < buf.length) {
-      const b = buf[pos]!;
-      if (b < 0x80) {
-        this.pos = pos + 1;
-        return b;
-      }
-    }
-    this.varint64();
-    return this.lo;
-  }
-
-  /** A varint as a signed 64-bit integer in a JS number (exact up to 2^53). */
-  int64Number(): number {
-    this.varint64();
-    return this.hi >= 0x80000000 ? (this.hi | 0) * TWO_32 + this.lo : this.hi * TWO_32 + this.lo;
-  }
-
-  int64BigInt(): bigint {
-    this.varint64();
-    const hi = this.hi;
-    const lo = this.lo;
-    if (hi === 0) return BigInt(lo);
-    if (hi === 0xffffffff && lo >= 0x80000000) return BigInt(lo | 0);
-    if (hi < 0x200000) return BigInt(hi * TWO_32 + lo);
-    return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
-  }
-
-  bool(): boolean {
-    this.varint64();
-    return this.lo !== 0 || this.hi !== 0;
-  }
-
-  double(): number {
-    const pos = this.pos;
-    if (pos + 8 > this.buf.length) throw truncated(this.buf.length);
-    this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
-    this.pos = pos + 8;
-    return this.view.getFloat64(pos, true);
-  }
-
-  /** Reads a length prefix and returns where the delimited bytes end, never past `end`. */
-  delimitedEnd(end: number): number {
-    const at = this.pos;
-    this.varint64();
-    if (this.hi !== 0 || this.lo > end - this.pos) {
-      throw new DecodeError(
-        'DECODE_BAD_LENGTH',
-        'length-delimited field runs past the end of its message',
-        at,
-      );
-    }
-    return this.pos + this.lo;
-  }
-
-  string(end: number): string {
-    const stop = this.delimitedEnd(end);
-    const start = this.pos;
-    this.pos = stop;
-    return decodeUtf8(this.buf, start, stop);
-  }
-
-  /** Field number and wire type packed as protobuf does; rejects field numbers protobuf does not allow. */
-  tag(): number {
-    const buf = this.buf;
-    const pos = this.pos;
-    let tag: number;
-    if (pos < buf.length && buf[pos]! < 0x80) {
-      tag = buf[pos]!;
-      this.pos = pos + 1;
-    } else {
-      this.varint64();
-      if (this.hi !== 0) throw new DecodeError('DECODE_BAD_VALUE', 'field tag wider than 32 bits', pos);
-      tag = this.lo;
-    }
-    if (tag < 8) throw new DecodeError('DECODE_BAD_VALUE', 'field number 0', pos);
-    return tag;
-  }
-
-  skipValue(wireType: number, end: number): void {
-    switch (wireType) {
-      case WIRE_VARINT:
-        this.varint64();
-        return;
-      case WIRE_FIXED64:
-        this.pos += 8;
-        break;
-      case WIRE_LEN:
-        this.pos = this.delimitedEnd(end);
-        return;
-      case WIRE_FIXED32:
-        this.pos += 4;
-        break;
-      default:
-        // Groups (3, 4) are long deprecated and absent from model.proto; 6 and 7 are not wire types at all.
-        throw new DecodeError('DECODE_BAD_TYPE', `unsupported wire type ${wireType}`, this.pos);
-    }
-    if (this.pos > end) throw truncated(end);
-  }
-}
-
-function truncated(at: number): DecodeError {
-  return new DecodeError('DECODE_TRUNCATED', 'input ends inside a field', at);
-}
-
-function wrongWireType(tag: number, at: number): DecodeError {
-  return new DecodeError('DECODE_BAD_TYPE', `field ${tag >>> 3} has wire type ${tag & 7}`, at);
-}
-
-/** Every message loop ends here; a field that overran its message means the lengths were inconsistent. */
 function checkEnd(r: Reader, end: number): void {
-  if (r.pos !== end) throw truncated(end);
-}
-
-function decodeUtf8(buf: Uint8Array, start: number, stop: number): string {
-  // TextDecoder has a fixed cost that dominates for the short keys and names spans are made of.
-  if (stop - start < 24) {
-    let s = '';
-    for (let i = start; i < stop; i++) {
-      const c = buf[i]!;
-      if (c >= 0x80) return utf8.decode(buf.subarray(start, stop));
-      s += String.fromCharCode(c);
-    }
-    return s;
-  }
-  return utf8.decode(buf.subarray(start, stop));
+  r.checkEnd(end);
 }
 
 function hexOf(buf: Uint8Array, start: number, stop: number): string {
@@ -317,7 +135,7 @@ function readKeyValue(r: Reader, end: number): KeyValue {
         vBool = r.bool();
         break;
       case 0x28:
-        vInt64 = r.int64BigInt();
+        vInt64 = r.int64();
         break;
       case 0x31:
         vFloat64 = r.double();

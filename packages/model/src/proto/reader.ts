@@ -1,4 +1,5 @@
-// Protobuf wire reading for the OTLP decoders: one buffer, one offset, no copies except for what is returned.
+// Protobuf wire reading for the api_v2 and OTLP decoders: one buffer, one offset, no copies except for what is
+// returned.
 
 import { DecodeError } from '../errors.js';
 
@@ -85,6 +86,12 @@ export class ProtoReader {
     }
     this.varint64();
     return this.lo;
+  }
+
+  /** A varint as a signed 64-bit integer in a JS number (exact up to 2^53). */
+  int64Number(): number {
+    this.varint64();
+    return this.hi >= 0x80000000 ? (this.hi | 0) * TWO_32 + this.lo : this.hi * TWO_32 + this.lo;
   }
 
   /** An int32 or enum field: the low 32 bits, signed (negative values are sent as 10-byte varints). */
@@ -214,7 +221,7 @@ export class ProtoReader {
         this.pos += 4;
         break;
       default:
-        // Groups (3, 4) are long deprecated and absent from OTLP; 6 and 7 are not wire types at all.
+        // Groups (3, 4) are long deprecated and absent from model.proto and OTLP; 6 and 7 are not wire types.
         throw new DecodeError('DECODE_BAD_TYPE', `unsupported wire type ${wireType}`, this.pos);
     }
     if (this.pos > end) throw truncated(end);
