@@ -15,6 +15,17 @@ export interface TestQuery extends RunningComponent {
 }
 
 export async function startTestQuery(options: Record<string, string | number | boolean>): Promise<TestQuery> {
+  // Ports are picked free, then bound: another test process may take one in between, so try again with new ones.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      if (attempt >= 5 || !String((err as Error).message).includes('EADDRINUSE')) throw err;
+    }
+  }
+}
+
+async function startOnce(options: Record<string, string | number | boolean>): Promise<TestQuery> {
   const [httpPort, grpcPort, adminPort] = [await freePort(), await freePort(), await freePort()];
   const argv = [
     `--http.port=${httpPort}`,
