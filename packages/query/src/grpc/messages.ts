@@ -141,7 +141,7 @@ class Reader {
     return { field, wire: Number(key & 7n) };
   }
 
-  skip(wire: number, end: number): void {
+  skipValue(wire: number, end: number): void {
     const at = this.pos;
     switch (wire) {
       case VARINT:
@@ -178,7 +178,7 @@ function readFields(
     const { field, wire } = r.key();
     const expected = wireTypes[field];
     if (expected === undefined) {
-      r.skip(wire, end);
+      r.skipValue(wire, end);
     } else if (wire !== expected) {
       throw new DecodeError(
         'DECODE_BAD_TYPE',
