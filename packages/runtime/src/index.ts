@@ -38,3 +38,4 @@ export {
   type ComponentContext,
   type RunningComponent,
 } from './lifecycle/component.js';
+export { listen } from './net/listen.js';

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { splitBatchByTrace, type ThriftProtocol } from '@skein/model';
-import type { Logger, Service } from '@skein/runtime';
+import { type Logger, type Service, listen } from '@skein/runtime';
 import type { ReceiverMetrics, SpanSink } from '../sink.js';
 import { rejectReason } from './reasons.js';
 
@@ -35,13 +35,7 @@ export class HttpReceiver implements Service {
   async start(): Promise<void> {
     const server = createServer((req, res) => this.#handle(req, res));
     server.requestTimeout = 30_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port, this.options.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, this.options.port, this.options.host);
     this.#server = server;
     this.options.logger.info('HTTP receiver listening', { port: this.port });
   }

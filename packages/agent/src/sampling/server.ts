@@ -1,8 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readFile, stat } from 'node:fs/promises';
 import { Counter, type Registry } from 'prom-client';
-import { ConfigError, type Logger, type Service } from '@skein/runtime';
+import { ConfigError, type Logger, type Service, listen } from '@skein/runtime';
 import { SamplingStrategies, type ResponseEncoding } from './strategies.js';
 
 export interface SamplingServerOptions {
@@ -105,16 +104,9 @@ export class SamplingServer implements Service {
     }
 
     const server = createServer((req, res) => this.#handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.#options.port, this.#options.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    this.#port = await listen(server, this.#options.port, this.#options.host);
     server.on('error', (err) => this.#log.error('sampling server error', { error: err }));
     this.#server = server;
-    this.#port = (server.address() as AddressInfo).port;
     this.#log.info('sampling endpoint listening', { host: this.#options.host, port: this.#port });
 
     if (file !== undefined && this.#options.reloadIntervalMs > 0) this.#schedule(file);

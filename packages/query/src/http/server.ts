@@ -1,9 +1,8 @@
 // Jaeger's HTTP query API on node:http: /api/services, /api/operations, /api/traces, /api/dependencies.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { errors as esErrors } from '@elastic/elasticsearch';
 import { jaegerTraceIdString, toUiTrace, type Trace } from '@skein/model';
-import type { Logger, Service } from '@skein/runtime';
+import { type Logger, type Service, listen } from '@skein/runtime';
 import {
   ParamError,
   parseDependencies,
@@ -73,15 +72,8 @@ export class HttpApi implements Service {
     server.on('clientError', (_err, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port, this.options.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    this.#port = await listen(server, this.options.port, this.options.host);
     this.#server = server;
-    this.#port = (server.address() as AddressInfo).port;
     this.options.logger.info('HTTP API listening', {
       host: this.options.host,
       port: this.#port,

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { listen } from '../net/listen.js';
 
 export type HealthState = 'starting' | 'ok' | 'draining' | 'failed';
 
@@ -61,12 +61,9 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
       }
     })();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
-  });
+  const port = await listen(server, options.port, options.host ?? '0.0.0.0');
   return {
-    port: (server.address() as AddressInfo).port,
+    port,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

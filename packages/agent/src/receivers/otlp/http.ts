@@ -9,7 +9,7 @@ import {
   RPC_CODE,
   type RpcStatus,
 } from '@skein/model';
-import type { Logger, Service } from '@skein/runtime';
+import { type Logger, type Service, listen } from '@skein/runtime';
 import type { ReceiverMetrics, SpanSink } from '../../sink.js';
 import { exportTraces, type ExportOutcome, type OtlpEncoding } from './export.js';
 
@@ -83,13 +83,7 @@ export class OtlpHttpReceiver implements Service {
   async start(): Promise<void> {
     const server = createServer((req, res) => this.#handle(req, res));
     server.requestTimeout = 30_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port, this.options.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, this.options.port, this.options.host);
     this.#server = server;
     this.options.logger.info('OTLP/HTTP receiver listening', { host: this.options.host, port: this.port });
   }
