@@ -39,3 +39,4 @@ export {
   type RunningComponent,
 } from './lifecycle/component.js';
 export { listen } from './net/listen.js';
+export { bindGrpcServer, drainGrpcServer } from './net/grpc.js';

@@ -1,9 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { DecodeError, decodeProtoPostSpansRequest, type Span } from '@skein/model';
-import type { Logger, Service } from '@skein/runtime';
+import { bindGrpcServer, drainGrpcServer, type Logger, type Service } from '@skein/runtime';
 import type { ReceiverMetrics, SpanSink } from '../sink.js';
 import { toTraceBatches } from './batches.js';
-import { bindGrpcServer, drainGrpcServer } from './grpc-server.js';
 
 export interface GrpcReceiverOptions {
   /** TCP port to listen on (Jaeger's is 14250); 0 picks a free one, see `GrpcReceiver.port`. */

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { DecodeError, type Span } from '@skein/model';
-import { SkeinError, type Logger, type Service } from '@skein/runtime';
+import { bindGrpcServer, drainGrpcServer, type Logger, type Service } from '@skein/runtime';
 import { QueryInputError, type SpanReader, type TimeRange, type TraceQuery } from '../store/types.js';
 import {
   decodeFindTracesRequest,
@@ -173,19 +173,9 @@ export class QueryGrpcServer implements Service {
       GetOperations: unary('GetOperations', (request) => this.#getOperations(request)),
       GetDependencies: unary('GetDependencies', (request) => this.#getDependencies(request)),
     });
-    const address = `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
-    this.#port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, bound) => {
-        if (!err) return resolve(bound);
-        server.forceShutdown();
-        reject(
-          new SkeinError(
-            'LISTEN_FAILED',
-            `gRPC query server cannot listen on ${address}: ${err.message}; free the port or change the gRPC query port`,
-            { cause: err },
-          ),
-        );
-      });
+    this.#port = await bindGrpcServer(server, host, port, {
+      receiver: 'gRPC query server',
+      portSetting: 'gRPC query port',
     });
     this.#server = server;
     logger.info('gRPC query server listening', { host, port: this.#port, service: QUERY_SERVICE });
@@ -196,20 +186,7 @@ export class QueryGrpcServer implements Service {
     const server = this.#server;
     if (!server) return;
     this.#server = undefined;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(
-        () => {
-          this.options.logger.warn('gRPC query server did not drain before the deadline; closing open calls');
-          server.forceShutdown();
-          resolve();
-        },
-        Math.max(0, deadline - Date.now()),
-      );
-      server.tryShutdown(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    await drainGrpcServer(server, deadline, this.options.logger, 'gRPC query server');
   }
 
   // ---- call plumbing: authorization, statuses, metrics ----

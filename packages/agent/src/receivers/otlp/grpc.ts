@@ -1,8 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { encodeOtlpExportResponse, encodeRpcStatus, RPC_CODE } from '@skein/model';
-import type { Logger, Service } from '@skein/runtime';
+import { bindGrpcServer, drainGrpcServer, type Logger, type Service } from '@skein/runtime';
 import type { ReceiverMetrics, SpanSink } from '../../sink.js';
-import { bindGrpcServer, drainGrpcServer } from '../grpc-server.js';
+
 import { exportTraces, type ExportOutcome } from './export.js';
 
 export interface OtlpGrpcReceiverOptions {

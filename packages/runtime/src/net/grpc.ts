@@ -1,5 +1,7 @@
+// gRPC servers' start and drain, shared by the agent's receivers and the query service.
 import * as grpc from '@grpc/grpc-js';
-import { SkeinError, type Logger } from '@skein/runtime';
+import { SkeinError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
 
 /** Binds `server` to host:port (0 picks a free port) and resolves with the bound port; LISTEN_FAILED otherwise. */
 export function bindGrpcServer(
