@@ -17,3 +17,4 @@ export { freePort } from './ports.js';
 export { DevstackError, type DevstackErrorCode } from './errors.js';
 export { KAFKA_VERSION, ELASTICSEARCH_VERSION } from './versions.js';
 export type { Devstack, DevstackEndpoints, DevstackOptions, ProviderName } from './types.js';
+export { generateCertificates, type Certificates, type CertificateOptions } from './tls.js';
