@@ -1,9 +1,20 @@
 // npm test: starts one devstack (real Kafka + Elasticsearch) for the whole run, runs every test file
 // with Node's test runner against it, and stops it again — also when tests fail or the run is interrupted.
+// With the local provider the devstack is secure too (Kafka SASL_SSL and SSL listeners, Elasticsearch behind
+// an nginx TLS proxy with auth); its endpoints and credentials reach the tests in the JSON file named by
+// SKEIN_TEST_SECURITY (test/support/security.ts reads it).
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { ELASTICSEARCH_VERSION, KAFKA_VERSION, startDevstack, type Devstack } from '@skein/devstack';
+import {
+  ELASTICSEARCH_VERSION,
+  KAFKA_VERSION,
+  chooseProvider,
+  startDevstack,
+  writeSecurityFile,
+  type Devstack,
+} from '@skein/devstack';
 
 const root = new URL('..', import.meta.url).pathname;
 const unitOnly = process.argv.includes('--unit');
@@ -40,6 +51,7 @@ let stack: Devstack | undefined;
 let stopping: Promise<void> | undefined;
 const stopStack = (): Promise<void> =>
   (stopping ??= (async () => {
+    if (securityDir) rmSync(securityDir, { recursive: true, force: true });
     if (!stack) return;
     const t = Date.now();
     await stack.stop();
@@ -47,10 +59,22 @@ const stopStack = (): Promise<void> =>
   })());
 
 const env: NodeJS.ProcessEnv = { ...process.env };
+let securityDir: string | undefined;
 if (files.some((f) => f.startsWith('test/'))) {
   const t = Date.now();
   try {
-    stack = await startDevstack({ kafkaPort: 0, elasticsearchPort: 0, log: (l) => log(`devstack: ${l}`) });
+    // Only the local provider can be secure, so `auto` picks it even where Docker runs; the user's own
+    // cluster (or SKEIN_DEVSTACK=testcontainers) runs without, and the tests that need SKEIN_TEST_SECURITY say so.
+    const provider = await chooseProvider({ secure: true });
+    const secure = provider === 'local';
+    if (!secure) log(`devstack provider ${provider} has no secure mode: SKEIN_TEST_SECURITY stays unset`);
+    stack = await startDevstack({
+      provider,
+      kafkaPort: 0,
+      elasticsearchPort: 0,
+      secure,
+      log: (l) => log(`devstack: ${l}`),
+    });
   } catch (err) {
     log(`could not start the devstack: ${(err as Error).message}`);
     process.exit(1);
@@ -62,6 +86,17 @@ if (files.some((f) => f.startsWith('test/'))) {
   env.SKEIN_KAFKA_BROKERS = stack.kafkaBrokers.join(',');
   env.SKEIN_ES_URL = stack.elasticsearchUrl;
   env.SKEIN_TEST_STACK = '1';
+  delete env.SKEIN_TEST_SECURITY;
+  if (stack.security) {
+    securityDir = mkdtempSync(join(tmpdir(), 'skein-test-security-'));
+    const file = join(securityDir, 'security.json');
+    await writeSecurityFile(file, stack.security);
+    env.SKEIN_TEST_SECURITY = file;
+    log(
+      `secure: Kafka SASL_SSL ${stack.security.kafka.saslSslBrokers.join(',')}, SSL ${stack.security.kafka.sslBrokers.join(',')}, ` +
+        `Elasticsearch ${stack.security.elasticsearch.url} (credentials in ${file})`,
+    );
+  }
 }
 
 log(`running ${files.length} test files`);

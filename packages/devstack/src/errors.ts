@@ -1,6 +1,7 @@
 /** Stable codes for everything the devstack can fail at; each message says what to do next. */
 export type DevstackErrorCode =
   | 'DEVSTACK_JAVA_MISSING'
+  | 'DEVSTACK_NGINX_MISSING'
   | 'DEVSTACK_MAVEN_FAILED'
   | 'DEVSTACK_INSTALL_FAILED'
   | 'DEVSTACK_PORT_BUSY'

@@ -10,11 +10,30 @@ export {
   type ServiceStatus,
 } from './providers/local.js';
 export { dockerAvailable } from './providers/testcontainers.js';
-export { kafkaHealthy } from './kafka.js';
+export { kafkaHealthy, type KafkaSecureListeners } from './kafka.js';
 export { elasticsearchHealthy } from './elasticsearch.js';
 export { cacheDir } from './paths.js';
 export { freePort } from './ports.js';
 export { DevstackError, type DevstackErrorCode } from './errors.js';
 export { KAFKA_VERSION, ELASTICSEARCH_VERSION } from './versions.js';
-export type { Devstack, DevstackEndpoints, DevstackOptions, ProviderName } from './types.js';
+export type {
+  Devstack,
+  DevstackEndpoints,
+  DevstackOptions,
+  DevstackSecurity,
+  ProviderName,
+} from './types.js';
+export {
+  generateCredentials,
+  readSecurityFile,
+  writeSecurityFile,
+  type DevstackCredentials,
+} from './security.js';
+export {
+  ensureNginx,
+  startElasticsearchProxy,
+  type ElasticsearchProxy,
+  type ElasticsearchProxyOptions,
+} from './nginx.js';
+export { upsertScramCredentials } from './scram.js';
 export { generateCertificates, type Certificates, type CertificateOptions } from './tls.js';

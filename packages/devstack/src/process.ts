@@ -121,7 +121,7 @@ export async function waitUntil(check: () => Promise<boolean>, options: WaitOpti
 
 /** What we record beside a running instance so a later run can find and stop it. */
 export interface InstanceRecord {
-  service: 'kafka' | 'elasticsearch';
+  service: 'kafka' | 'elasticsearch' | 'nginx';
   pgid: number;
   /** The process that owns a throw-away instance; null for the long-lived local stack. */
   ownerPid: number | null;
@@ -152,19 +152,37 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function isJavaGroup(pgid: number): boolean {
+/** Whether the group still runs one of our services, not an unrelated process that reused the id. */
+function isServiceGroup(pgid: number): boolean {
   const cmdline = `/proc/${pgid}/cmdline`;
   if (!existsSync(cmdline)) return groupAlive(pgid);
   try {
-    return /java|elasticsearch/.test(readFileSync(cmdline, 'utf8'));
+    return /java|elasticsearch|nginx/.test(readFileSync(cmdline, 'utf8'));
   } catch {
     return false;
   }
 }
 
+/** The records of an instance directory: its own, or those of the services of a stack inside it. */
+async function recordsIn(dir: string): Promise<InstanceRecord[]> {
+  const own = await readRecord(dir);
+  if (own) return [own];
+  let children: string[];
+  try {
+    children = (await readdir(dir, { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+  } catch {
+    return [];
+  }
+  const records = await Promise.all(children.map((name) => readRecord(join(dir, name))));
+  return records.filter((r): r is InstanceRecord => r !== undefined);
+}
+
 /**
  * Stops and deletes throw-away instances whose owner died without stopping them (a test run killed
- * with SIGKILL, a crashed runner), so no Java process outlives the run that started it for long.
+ * with SIGKILL, a crashed runner), so no Java or nginx process outlives the run that started it for long.
+ * An instance is a single service's directory or a whole stack's (kafka/, elasticsearch/, nginx/ inside).
  */
 export async function reapOrphans(scratch: string): Promise<number> {
   let reaped = 0;
@@ -176,9 +194,10 @@ export async function reapOrphans(scratch: string): Promise<number> {
   }
   for (const entry of entries) {
     const dir = join(scratch, entry);
-    const record = await readRecord(dir);
-    if (!record || record.ownerPid === null || isAlive(record.ownerPid)) continue;
-    if (isJavaGroup(record.pgid)) await stopGroup(record.pgid, 5_000);
+    const records = await recordsIn(dir);
+    const orphaned = records.length > 0 && records.every((r) => r.ownerPid !== null && !isAlive(r.ownerPid));
+    if (!orphaned) continue;
+    for (const record of records) if (isServiceGroup(record.pgid)) await stopGroup(record.pgid, 5_000);
     await rm(dir, { recursive: true, force: true });
     reaped++;
   }

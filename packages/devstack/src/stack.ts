@@ -18,7 +18,8 @@ export async function chooseProvider(options: DevstackOptions = {}): Promise<Pro
   }
   if (wanted !== 'auto') return wanted as ProviderName;
   if (env.SKEIN_KAFKA_BROKERS && env.SKEIN_ES_URL) return 'external';
-  if (await dockerAvailable(env)) return 'testcontainers';
+  // Only the local provider has the secure listeners; containers would need certificates mounted in.
+  if (!options.secure && (await dockerAvailable(env))) return 'testcontainers';
   return 'local';
 }
 
@@ -27,6 +28,13 @@ export async function startDevstack(options: DevstackOptions = {}): Promise<Devs
   const env = options.env ?? process.env;
   const provider = await chooseProvider(options);
   options.log?.(`devstack provider: ${provider}`);
+  if (options.secure && provider !== 'local') {
+    throw new DevstackError(
+      'DEVSTACK_CONFIG_INVALID',
+      `The secure devstack (TLS and SASL on Kafka, an authenticating TLS proxy for Elasticsearch) needs the local provider, not ${provider}: ` +
+        'set SKEIN_DEVSTACK=local (and unset SKEIN_KAFKA_BROKERS/SKEIN_ES_URL), or start without secure.',
+    );
+  }
   switch (provider) {
     case 'external':
       return startExternal(env);

@@ -118,4 +118,41 @@ describe('managed processes', () => {
     assert.equal(groupAlive(owned.pgid), true);
     await stopGroup(owned.pgid, 1000);
   });
+  it('reaps a whole stack whose owner died: every service recorded inside its directory', async () => {
+    const root = scratch();
+    const stack = join(root, '12345-stack');
+    const services = { kafka: 'java-fake', nginx: 'nginx-fake' } as const;
+    const dead = spawnSync('true').pid;
+    const groups: number[] = [];
+    for (const [service, name] of Object.entries(services)) {
+      const dir = join(stack, service);
+      mkdirSync(dir, { recursive: true });
+      const proc = launch({
+        command: 'bash',
+        args: ['-c', `exec -a ${name} sleep 60`],
+        env: process.env,
+        cwd: dir,
+        logFile: join(dir, 'service.log'),
+      });
+      groups.push(proc.pgid);
+      await writeRecord(dir, {
+        service: service as 'kafka' | 'nginx',
+        pgid: proc.pgid,
+        ownerPid: dead,
+        port: 1,
+        logFile: 'x',
+      });
+    }
+    // Named like the services only once exec has replaced bash.
+    await waitUntil(
+      async () => groups.every((g) => /fake/.test(readFileSync(`/proc/${g}/cmdline`, 'utf8'))),
+      { what: 'services renamed', timeoutMs: 5000, logFile: 'x' },
+    );
+    assert.equal(await reapOrphans(root), 1);
+    assert.deepEqual(
+      groups.map((g) => groupAlive(g)),
+      [false, false],
+    );
+    assert.equal(existsSync(stack), false);
+  });
 });

@@ -7,7 +7,7 @@ import { DevstackError } from '../src/errors.js';
 import { clusterId } from '../src/kafka.js';
 import { resolveInto } from '../src/maven.js';
 import { cacheDir } from '../src/paths.js';
-import { chooseProvider } from '../src/stack.js';
+import { chooseProvider, startDevstack } from '../src/stack.js';
 import { dockerAvailable } from '../src/providers/testcontainers.js';
 
 const noDocker = { DOCKER_HOST: 'tcp://127.0.0.1:1' };
@@ -34,6 +34,24 @@ describe('provider choice', () => {
         err.code === 'DEVSTACK_CONFIG_INVALID' &&
         /SKEIN_DEVSTACK=kubernetes/.test(err.message),
     );
+  });
+});
+
+describe('secure mode', () => {
+  it('needs the local provider and says so before starting anything', async () => {
+    for (const provider of ['external', 'testcontainers'] as const) {
+      await assert.rejects(
+        startDevstack({
+          provider,
+          secure: true,
+          env: { ...noDocker, SKEIN_KAFKA_BROKERS: 'k:9092', SKEIN_ES_URL: 'http://e:9200' },
+        }),
+        (err: unknown) =>
+          err instanceof DevstackError &&
+          err.code === 'DEVSTACK_CONFIG_INVALID' &&
+          err.message.includes(`needs the local provider, not ${provider}`),
+      );
+    }
   });
 });
 

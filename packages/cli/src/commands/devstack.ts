@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   ELASTICSEARCH_VERSION,
   KAFKA_VERSION,
@@ -5,6 +8,8 @@ import {
   localStatus,
   startDevstack,
   stopDetached,
+  writeSecurityFile,
+  type DevstackSecurity,
   type ServiceStatus,
 } from '@skein/devstack';
 import { configHelp, field, loadConfig } from '@skein/runtime';
@@ -17,6 +22,10 @@ export const devstackSchema = {
   'data.dir': field.optionalString(
     'Where the local stack keeps its data (default <cache>/stack, cache = SKEIN_CACHE_DIR or ~/.cache/skein)',
   ),
+  secure: field.boolean(
+    false,
+    'With up: also Kafka SASL_SSL and SSL listeners and Elasticsearch behind an nginx TLS proxy with basic and API key auth; certificates and random credentials are made at start and written to <data.dir>/security.json (mode 0600)',
+  ),
   json: field.boolean(false, 'Print machine-readable JSON instead of text'),
 };
 
@@ -24,7 +33,8 @@ export const devstackHelp = `skein devstack <up|down|status>: a real Kafka ${KAF
 installed from Maven Central on first use and cached.
 
   up       start both in the background and wait until they are healthy
-  down     stop them (SIGTERM, then SIGKILL after 20 s); no Java process is left
+           (--secure: TLS and authentication too, see docs/devstack.md)
+  down     stop them (SIGTERM, then SIGKILL after 20 s); no Java or nginx process is left
   status   show whether each is running and healthy (exit 1 if not)
 
 Options:
@@ -44,16 +54,38 @@ function printStatus(io: CommandIO, statuses: ServiceStatus[], json: boolean): v
   }
 }
 
+/** The secure endpoints and where their secrets are; the secrets themselves never go to the screen. */
+function printSecurity(io: CommandIO, security: DevstackSecurity, file: string): void {
+  io.out(
+    `Kafka SASL_SSL ${security.kafka.saslSslBrokers.join(',')}  (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512; user ${security.kafka.username})`,
+  );
+  io.out(`Kafka SSL      ${security.kafka.sslBrokers.join(',')}  (client certificate required)`);
+  io.out(
+    `Elasticsearch  ${security.elasticsearch.url}  (basic auth user ${security.elasticsearch.username}, or API key)`,
+  );
+  io.out(`CA             ${security.caFile}`);
+  io.out(`client cert    ${security.clientCertFile}, key ${security.clientKeyFile}`);
+  io.out(`credentials    ${file}  (passwords and API key; mode 0600)`);
+}
+
 export async function devstackCommand(argv: readonly string[], io: CommandIO): Promise<number> {
   const { config, args } = loadConfig(devstackSchema, { argv, env: io.env });
   const dataDir = config['data.dir'] ?? defaultDataDir(io.env);
   const action = args[0];
   switch (action) {
     case 'up': {
+      const securityFile = join(dataDir, 'security.json');
       const before = await localStatus(dataDir);
       if (before.every((s) => s.healthy)) {
+        const secureRunning = before.some((s) => s.service === 'nginx');
+        if (config.secure && !secureRunning) {
+          io.err('a devstack without --secure is running; stop it with `skein devstack down` first');
+          return 1;
+        }
         io.out('devstack already running:');
         printStatus(io, before, config.json);
+        if (secureRunning && existsSync(securityFile) && !config.json)
+          io.out(`credentials    ${securityFile}`);
         return 0;
       }
       const stack = await startDevstack({
@@ -63,20 +95,36 @@ export async function devstackCommand(argv: readonly string[], io: CommandIO): P
         kafkaPort: config['kafka.port'],
         elasticsearchPort: config['elasticsearch.port'],
         elasticsearchHeap: config['elasticsearch.heap'],
+        secure: config.secure,
         env: io.env,
         log: (line) => io.err(line),
       });
+      const security = stack.security;
+      if (security) await writeSecurityFile(securityFile, security);
+      else await rm(securityFile, { force: true });
       if (config.json)
         io.out(
           JSON.stringify({
             kafkaBrokers: stack.kafkaBrokers,
             elasticsearchUrl: stack.elasticsearchUrl,
             dataDir,
+            ...(security
+              ? {
+                  secure: {
+                    kafkaSaslSslBrokers: security.kafka.saslSslBrokers,
+                    kafkaSslBrokers: security.kafka.sslBrokers,
+                    elasticsearchUrl: security.elasticsearch.url,
+                    caFile: security.caFile,
+                    securityFile,
+                  },
+                }
+              : {}),
           }),
         );
       else {
         io.out(`Kafka          ${stack.kafkaBrokers.join(',')}`);
         io.out(`Elasticsearch  ${stack.elasticsearchUrl}`);
+        if (security) printSecurity(io, security, securityFile);
         io.out(`data           ${dataDir}`);
         io.out('stop with: skein devstack down');
       }
@@ -84,6 +132,8 @@ export async function devstackCommand(argv: readonly string[], io: CommandIO): P
     }
     case 'down': {
       const stopped = await stopDetached(dataDir);
+      // The credentials die with the stack: the next secure start makes new ones.
+      await rm(join(dataDir, 'security.json'), { force: true });
       io.out(stopped > 0 ? `stopped ${stopped} service(s)` : 'devstack was not running');
       return 0;
     }

@@ -4,11 +4,14 @@ import { join } from 'node:path';
 import { DevstackError } from '../errors.js';
 import { elasticsearchHealthy, installElasticsearch, startElasticsearchNode } from '../elasticsearch.js';
 import { findJava } from '../java.js';
-import { installKafka, kafkaHealthy, startKafkaNode } from '../kafka.js';
+import { installKafka, kafkaHealthy, startKafkaNode, type KafkaSecureListeners } from '../kafka.js';
+import { ensureNginx, proxyAnswers, startElasticsearchProxy } from '../nginx.js';
 import { cacheDir, scratchDir } from '../paths.js';
 import { freePort, isPortFree } from '../ports.js';
-import { groupAlive, readRecord, reapOrphans, stopGroup, type ManagedProcess } from '../process.js';
-import type { Devstack, DevstackOptions } from '../types.js';
+import { groupAlive, readRecord, reapOrphans, stopGroup } from '../process.js';
+import { generateCredentials } from '../security.js';
+import { generateCertificates } from '../tls.js';
+import type { Devstack, DevstackOptions, DevstackSecurity } from '../types.js';
 import { ELASTICSEARCH_VERSION, KAFKA_VERSION } from '../versions.js';
 
 /** The long-lived local stack's data directory (`skein devstack up`, `skein up`). */
@@ -34,7 +37,12 @@ async function mkdirOpen(path: string): Promise<void> {
   await chmod(path, 0o755);
 }
 
-/** Installs (cached) and starts Kafka and Elasticsearch as child processes on loopback. */
+const seconds = (since: number): string => `${((Date.now() - since) / 1000).toFixed(1)} s`;
+
+/**
+ * Installs (cached) and starts Kafka and Elasticsearch as child processes on loopback; with `secure`, also
+ * Kafka's SASL_SSL and SSL listeners and an nginx TLS proxy with authentication in front of Elasticsearch.
+ */
 export async function startLocal(options: DevstackOptions): Promise<Devstack> {
   const env = options.env ?? process.env;
   const log = options.log ?? (() => undefined);
@@ -69,67 +77,150 @@ export async function startLocal(options: DevstackOptions): Promise<Devstack> {
     throw new DevstackError('DEVSTACK_CONFIG_INVALID', `Elasticsearch heap ${heap} is outside 512m–1g`);
   }
 
-  const running: ManagedProcess[] = [];
+  /** Process groups to stop, in no particular order: each service stops on its own. */
+  const running: number[] = [];
   const stop = async (): Promise<void> => {
-    await Promise.all(running.map((p) => stopGroup(p.pgid)));
+    await Promise.all(running.map((pgid) => stopGroup(pgid)));
     if (ephemeral) await rm(root, { recursive: true, force: true });
   };
+
+  // Secure mode: certificates and credentials before Kafka starts (it needs them); nginx is found or
+  // installed while Kafka and Elasticsearch start, and the proxy starts once Elasticsearch is healthy.
+  let secure: (KafkaSecureListeners & { apiKey: string }) | undefined;
+  let nginx: Promise<string> | undefined;
+  let secureMs = 0;
+  if (options.secure) {
+    const t = Date.now();
+    nginx = ensureNginx(log, env);
+    nginx.catch(() => undefined); // Awaited below; a failure must not go unhandled meanwhile.
+    const tlsDir = join(root, 'tls');
+    // The CA key and the client key sit here: only this user enters.
+    await mkdir(tlsDir, { recursive: true, mode: 0o700 });
+    await chmod(tlsDir, 0o700);
+    const certs = await generateCertificates(tlsDir);
+    const fixed = options.kafkaPort !== 0;
+    const [saslSslPort, sslPort] = await Promise.all([
+      choosePort(fixed ? kafkaPort + 2 : 0, 0, 'Kafka SASL_SSL'),
+      choosePort(fixed ? kafkaPort + 1 : 0, 0, 'Kafka SSL'),
+    ]);
+    secure = { saslSslPort, sslPort, certs, ...generateCredentials() };
+    secureMs += Date.now() - t;
+    log(`certificates and credentials for secure mode in ${seconds(t)}`);
+  }
+  const proxyPort = secure
+    ? await choosePort(options.elasticsearchPort === 0 ? 0 : 9243, 0, 'the Elasticsearch TLS proxy')
+    : 0;
+
   const t0 = Date.now();
   log(`starting Kafka on 127.0.0.1:${kafkaPort} and Elasticsearch on 127.0.0.1:${esPort}`);
+  let proxyUrl: string | undefined;
   const results = await Promise.allSettled([
     startKafkaNode(java, classpath, {
       dir: join(root, 'kafka'),
       port: kafkaPort,
       controllerPort,
       ownerPid,
-    }).then((p) => (running.push(p), p)),
-    mkdirOpen(join(root, 'elasticsearch')).then(() =>
-      startElasticsearchNode(java, esHome, {
-        dir: join(root, 'elasticsearch'),
-        port: esPort,
-        transportPort,
-        heap,
-        ownerPid,
-      }).then((p) => (running.push(p), p)),
-    ),
+      ...(secure ? { secure } : {}),
+    }).then((p) => running.push(p.pgid)),
+    mkdirOpen(join(root, 'elasticsearch'))
+      .then(() =>
+        startElasticsearchNode(java, esHome, {
+          dir: join(root, 'elasticsearch'),
+          port: esPort,
+          transportPort,
+          heap,
+          ownerPid,
+        }),
+      )
+      .then(async (p) => {
+        running.push(p.pgid);
+        if (!secure || !nginx) return;
+        const t = Date.now();
+        const proxy = await startElasticsearchProxy({
+          dir: join(root, 'nginx'),
+          upstream: `http://127.0.0.1:${esPort}`,
+          certs: secure.certs,
+          username: secure.username,
+          password: secure.password,
+          apiKey: secure.apiKey,
+          port: proxyPort,
+          nginx: await nginx,
+          ownerPid,
+          log,
+        });
+        running.push(proxy.pgid);
+        proxyUrl = proxy.url;
+        secureMs += Date.now() - t;
+        log(`nginx TLS proxy for Elasticsearch on ${proxy.url} in ${seconds(t)}`);
+      }),
   ]);
   const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) {
     await stop();
     throw failure.reason;
   }
-  log(`healthy in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  log(`healthy in ${seconds(t0)}`);
+  let security: DevstackSecurity | undefined;
+  if (secure && proxyUrl) {
+    log(`secure mode added ${(secureMs / 1000).toFixed(1)} s to the start`);
+    security = {
+      caFile: secure.certs.caFile,
+      clientCertFile: secure.certs.clientCertFile,
+      clientKeyFile: secure.certs.clientKeyFile,
+      kafka: {
+        saslSslBrokers: [`127.0.0.1:${secure.saslSslPort}`],
+        sslBrokers: [`127.0.0.1:${secure.sslPort}`],
+        username: secure.username,
+        password: secure.password,
+      },
+      elasticsearch: {
+        url: proxyUrl,
+        username: secure.username,
+        password: secure.password,
+        apiKey: secure.apiKey,
+      },
+    };
+  }
   return {
     provider: 'local',
     kafkaBrokers: [`127.0.0.1:${kafkaPort}`],
     elasticsearchUrl: `http://127.0.0.1:${esPort}`,
+    ...(security ? { security } : {}),
     stop,
   };
 }
 
 export interface ServiceStatus {
-  service: 'kafka' | 'elasticsearch';
+  /** `nginx` is the TLS proxy in front of Elasticsearch, listed only for a stack started with `secure`. */
+  service: 'kafka' | 'elasticsearch' | 'nginx';
   running: boolean;
   healthy: boolean;
   endpoint: string | undefined;
   logFile: string | undefined;
 }
 
+const SERVICES = ['kafka', 'elasticsearch', 'nginx'] as const;
+
 /** What a detached local stack in `dataDir` is doing. */
 export async function localStatus(dataDir: string): Promise<ServiceStatus[]> {
   const out: ServiceStatus[] = [];
-  for (const service of ['kafka', 'elasticsearch'] as const) {
+  for (const service of SERVICES) {
     const record = await readRecord(join(dataDir, service));
+    if (service === 'nginx' && record === undefined) continue;
     const running = record !== undefined && groupAlive(record.pgid);
     let healthy = false;
     let endpoint: string | undefined;
     if (record) {
-      endpoint = service === 'kafka' ? `127.0.0.1:${record.port}` : `http://127.0.0.1:${record.port}`;
+      endpoint =
+        service === 'kafka'
+          ? `127.0.0.1:${record.port}`
+          : `${service === 'nginx' ? 'https' : 'http'}://127.0.0.1:${record.port}`;
       if (running) {
-        healthy =
-          service === 'kafka'
-            ? await kafkaHealthy([endpoint])
-            : await elasticsearchHealthy(endpoint).catch(() => false);
+        if (service === 'kafka') healthy = await kafkaHealthy([endpoint]);
+        else if (service === 'elasticsearch')
+          healthy = await elasticsearchHealthy(endpoint).catch(() => false);
+        // Without credentials the proxy answers 401: it is up, has its certificate and checks auth.
+        else healthy = (await proxyAnswers(endpoint, join(dataDir, 'tls', 'ca.crt'))) === 401;
       }
     }
     out.push({ service, running, healthy, endpoint, logFile: record?.logFile });
@@ -141,7 +232,7 @@ export async function localStatus(dataDir: string): Promise<ServiceStatus[]> {
 export async function stopDetached(dataDir: string): Promise<number> {
   let stopped = 0;
   await Promise.all(
-    (['kafka', 'elasticsearch'] as const).map(async (service) => {
+    SERVICES.map(async (service) => {
       const record = await readRecord(join(dataDir, service));
       if (record && groupAlive(record.pgid)) {
         await stopGroup(record.pgid);
