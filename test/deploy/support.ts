@@ -226,6 +226,8 @@ export async function componentMetrics(): Promise<Map<string, MetricInfo>> {
       logger: createLogger({ level: 'error', write: () => undefined }),
       registry,
       args: [],
+      healthChecks: new Map(),
+      fail: () => undefined,
     });
     for (const metric of await registry.getMetricsAsJSON()) {
       const instance = registry.getSingleMetric(metric.name) as unknown as

@@ -31,6 +31,38 @@ export { Lifecycle, type Service, type LifecycleOptions } from './lifecycle/life
 export { createKafka, type KafkaClientOptions } from './clients/kafka.js';
 export { createElasticsearch, type ElasticsearchClientOptions } from './clients/elasticsearch.js';
 export {
+  registerSecret,
+  registeredSecrets,
+  redactText,
+  readSecretFile,
+  REDACTED,
+  MIN_SECRET_LENGTH,
+} from './security/secrets.js';
+export {
+  kafkaSecuritySchema,
+  kafkaSecurity,
+  kafkaSecurityError,
+  kafkaStartError,
+  KAFKA_SASL_MECHANISMS,
+  type KafkaSecurity,
+  type KafkaSecurityConfig,
+  type KafkaSaslMechanism,
+  type KafkaErrorContext,
+} from './security/kafka.js';
+export {
+  esSecuritySchema,
+  resolveEsSecurity,
+  reportEsSecurity,
+  esAccessError,
+  esFailureKind,
+  redactUrl,
+  type EsAuth,
+  type EsTls,
+  type EsSecurity,
+  type EsSecurityConfig,
+  type EsFailureKind,
+} from './security/elasticsearch.js';
+export {
   runComponent,
   componentHelp,
   commonSchema,
@@ -40,3 +72,16 @@ export {
 } from './lifecycle/component.js';
 export { listen } from './net/listen.js';
 export { bindGrpcServer, drainGrpcServer } from './net/grpc.js';
+export {
+  serverTlsSchema,
+  serverTlsSettings,
+  tlsReloadCounter,
+  createServerWithTls,
+  ServerTls,
+  TLS_VERSIONS,
+  TLS_RELOAD_INTERVAL_MS,
+  type ServerTlsSchema,
+  type ServerTlsSettings,
+  type ServerTlsOptions,
+  type TlsVersion,
+} from './net/tls.js';

@@ -56,6 +56,40 @@ describe('Lifecycle', () => {
     assert.equal(lc.state, 'failed');
   });
 
+  it('stops everything when a started service fails, and keeps the error', async () => {
+    const log: string[] = [];
+    const lc = new Lifecycle([service('a', log), service('b', log)], { logger: quiet, drainTimeoutMs: 1000 });
+    await lc.start();
+    const refused = new SkeinError('KAFKA_AUTH_FAILED', 'Kafka refused the credentials');
+    await lc.fail('a', refused);
+    await lc.done;
+    assert.equal(lc.failure, refused);
+    assert.equal(lc.state, 'failed');
+    assert.deepEqual(log, ['start a', 'start b', 'stop b', 'stop a']);
+  });
+
+  it('throws a failure reported while starting, after stopping what started, and starts nothing more', async () => {
+    const log: string[] = [];
+    const refused = new SkeinError('KAFKA_TLS_FAILED', 'the certificate is not trusted');
+    const reporter: Service = {
+      name: 'publisher',
+      start: async () => {
+        log.push('start publisher');
+        // Its background connect fails before start() returned.
+        void lc.fail('publisher', refused);
+      },
+      stop: async () => void log.push('stop publisher'),
+    };
+    const lc = new Lifecycle([service('a', log), reporter, service('c', log)], {
+      logger: quiet,
+      drainTimeoutMs: 1000,
+    });
+    await assert.rejects(lc.start(), (err: unknown) => err === refused);
+    assert.deepEqual(log, ['start a', 'start publisher', 'stop publisher', 'stop a']);
+    assert.equal(lc.failure, refused);
+    assert.equal(lc.state, 'failed');
+  });
+
   it('gives up on a service that overruns the drain deadline and still stops the rest', async () => {
     const log: string[] = [];
     const lines: string[] = [];

@@ -3,6 +3,7 @@ import { startAdminServer, type AdminServer } from '../admin/server.js';
 import { configHelp, field, loadConfig, type ConfigOf, type Schema } from '../config/schema.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { createRegistry } from '../metrics/registry.js';
+import { registerSecret, registeredSecrets } from '../security/secrets.js';
 import { Lifecycle, type Service } from './lifecycle.js';
 
 /** Keys every component has. */
@@ -21,6 +22,13 @@ export interface ComponentContext<S extends Schema> {
   logger: Logger;
   registry: Registry;
   args: string[];
+  /** Readiness checks by name, asked at every /health: it answers 503 while one is false (or throws). */
+  healthChecks: Map<string, () => boolean | Promise<boolean>>;
+  /**
+   * Stops the component because of an error no retry cures, found after its service started (e.g. Kafka
+   * refusing the credentials at the first connect): the command exits non-zero with the error's message.
+   */
+  fail(service: string, error: unknown): void;
 }
 
 export interface ComponentDefinition<S extends Schema> {
@@ -40,6 +48,17 @@ export interface RunningComponent {
   logger: Logger;
   /** Drains and closes everything, as SIGTERM does. */
   stop(reason?: string): Promise<void>;
+}
+
+async function runChecks(
+  checks: ReadonlyMap<string, () => boolean | Promise<boolean>>,
+): Promise<Record<string, boolean>> {
+  const entries = await Promise.all(
+    [...checks].map(
+      async ([name, check]) => [name, await (async () => check())().catch(() => false)] as const,
+    ),
+  );
+  return Object.fromEntries(entries);
 }
 
 /** `--help` text for a component: what it does and every key with its default. */
@@ -65,19 +84,32 @@ export async function runComponent<S extends Schema & { 'admin.port': unknown }>
   });
   const cfg = config as ConfigOf<S & typeof commonSchema>;
   const common = config as unknown as ConfigOf<typeof commonSchema> & { 'admin.port': number };
+  // Secret keys' values, and (through registerSecret) secrets read from files later, are redacted from every
+  // log line: defence in depth behind never logging them.
+  for (const [key, spec] of Object.entries(schema as Schema)) {
+    const value = (config as Record<string, unknown>)[key];
+    if (spec.secret && typeof value === 'string') registerSecret(value);
+  }
   const logger = createLogger({
     level: common['log.level'],
     format: common['log.format'],
     fields: { component: definition.name },
+    redact: registeredSecrets,
   });
   const registry = createRegistry(definition.name);
-  const services = await definition.build({ config: cfg, logger, registry, args });
+  const healthChecks = new Map<string, () => boolean | Promise<boolean>>();
+  const failures: Array<[string, unknown]> = [];
+  let failed = (service: string, error: unknown): void => void failures.push([service, error]);
+  const fail = (service: string, error: unknown): void => failed(service, error);
+  const services = await definition.build({ config: cfg, logger, registry, args, healthChecks, fail });
   const lifecycle = new Lifecycle(services, { logger, drainTimeoutMs: common['shutdown.timeout'] });
+  failed = (service, error) => void lifecycle.fail(service, error);
+  for (const [service, error] of failures) failed(service, error);
   const admin = await startAdminServer({
     port: common['admin.port'],
     host: common['admin.host'],
     registry,
-    health: () => ({ state: lifecycle.state }),
+    health: async () => ({ state: lifecycle.state, checks: await runChecks(healthChecks) }),
   });
   const removeHandlers = options.handleSignals === false ? () => undefined : lifecycle.handleSignals();
   try {

@@ -20,6 +20,9 @@ export class Lifecycle {
   #state: HealthState = 'starting';
   #started: Service[] = [];
   #stopping: Promise<void> | undefined;
+  #failure: unknown;
+  #failedService = '';
+  #starting = false;
   #stopped!: () => void;
   /** Resolves once stop() has finished. */
   readonly done: Promise<void> = new Promise((resolve) => (this.#stopped = resolve));
@@ -33,13 +36,36 @@ export class Lifecycle {
     return this.#state;
   }
 
+  /** The error a service reported through fail(), if any: the process should exit non-zero with it. */
+  get failure(): unknown {
+    return this.#failure;
+  }
+
+  /**
+   * A service hit an error no retry cures (e.g. Kafka refused its credentials): stops everything, as SIGTERM
+   * does, and keeps the error in `failure`. During start(), start() throws it instead.
+   */
+  fail(service: string, error: unknown): Promise<void> {
+    if (this.#failure === undefined) {
+      this.#failure = error;
+      this.#failedService = service;
+      this.options.logger.error('failed', { service, error });
+    }
+    this.#state = 'failed';
+    // While starting, start() stops what it started (a service may be half started now) and throws.
+    return this.#starting ? this.done : this.stop(`${service} failed`);
+  }
+
   async start(): Promise<void> {
+    this.#starting = true;
     for (const service of this.services) {
+      if (this.#failure !== undefined) break;
       try {
         await service.start();
         this.#started.push(service);
         this.options.logger.debug('started', { service: service.name });
       } catch (err) {
+        this.#starting = false;
         this.#state = 'failed';
         this.options.logger.error('start failed', { service: service.name, error: err });
         await this.stop(`${service.name} failed to start`);
@@ -49,6 +75,11 @@ export class Lifecycle {
               cause: err,
             });
       }
+    }
+    this.#starting = false;
+    if (this.#failure !== undefined) {
+      await this.stop(`${this.#failedService} failed`);
+      throw this.#failure;
     }
     this.#state = 'ok';
   }

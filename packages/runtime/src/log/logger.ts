@@ -1,3 +1,5 @@
+import { redactText } from '../security/secrets.js';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 export type LogFields = Record<string, unknown>;
 
@@ -19,6 +21,11 @@ export interface LoggerOptions {
   format?: 'json' | 'pretty';
   fields?: LogFields;
   write?: (line: string) => void;
+  /**
+   * Secrets to replace with [REDACTED] wherever they appear in a line (also JSON-escaped): a list, or a function
+   * asked at every line, so secrets read later are covered too (`registeredSecrets`). Children share it.
+   */
+  redact?: readonly string[] | (() => Iterable<string>);
 }
 
 function serialise(value: unknown): unknown {
@@ -36,12 +43,15 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const format = options.format ?? 'json';
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
   const base = options.fields ?? {};
+  const redact = options.redact;
+  const secrets = typeof redact === 'function' ? redact : () => redact ?? [];
+  const out = redact === undefined ? write : (line: string) => write(redactText(line, secrets()));
 
   const emit = (lvl: Exclude<LogLevel, 'silent'>, message: string, fields?: LogFields): void => {
     if (RANK[lvl] < RANK[level]) return;
     const all: LogFields = { ...base, ...fields };
     if (format === 'json') {
-      write(
+      out(
         JSON.stringify(
           { time: new Date().toISOString(), level: lvl, msg: message, ...all },
           (_k, v: unknown) => serialise(v),
@@ -52,7 +62,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     const extra = Object.entries(all)
       .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(serialise(v))}`)
       .join(' ');
-    write(
+    out(
       `${new Date().toISOString().slice(11, 23)} ${lvl.toUpperCase().padEnd(5)} ${message}${extra ? `  ${extra}` : ''}`,
     );
   };
@@ -63,6 +73,13 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
-    child: (fields) => createLogger({ level, format, write, fields: { ...base, ...fields } }),
+    child: (fields) =>
+      createLogger({
+        level,
+        format,
+        write,
+        fields: { ...base, ...fields },
+        ...(redact === undefined ? {} : { redact }),
+      }),
   };
 }

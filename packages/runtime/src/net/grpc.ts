@@ -3,16 +3,20 @@ import * as grpc from '@grpc/grpc-js';
 import { SkeinError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 
-/** Binds `server` to host:port (0 picks a free port) and resolves with the bound port; LISTEN_FAILED otherwise. */
+/**
+ * Binds `server` to host:port (0 picks a free port) with `credentials` (plaintext without) and resolves with the
+ * bound port; LISTEN_FAILED otherwise.
+ */
 export function bindGrpcServer(
   server: grpc.Server,
   host: string,
   port: number,
   names: { receiver: string; portSetting: string },
+  credentials: grpc.ServerCredentials = grpc.ServerCredentials.createInsecure(),
 ): Promise<number> {
   const address = `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
   return new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, bound) => {
+    server.bindAsync(address, credentials, (err, bound) => {
       if (!err) return resolve(bound);
       server.forceShutdown();
       reject(

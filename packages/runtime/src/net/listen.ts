@@ -1,7 +1,6 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 
-/** Starts `server` on host:port (0 picks a free port); resolves to the bound port, rejects with the bind error. */
+/** Starts `server` (HTTP or HTTPS) on host:port (0 picks a free port); resolves to the bound port, rejects with the bind error. */
 export function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     server.once('error', reject);
