@@ -1,6 +1,10 @@
 import type { TraceBatch } from '@skein/model';
 import {
   createKafka,
+  kafkaSecurity,
+  kafkaStartError,
+  ServerTls,
+  tlsReloadCounter,
   type ComponentDefinition,
   type ConfigOf,
   type Logger,
@@ -34,16 +38,27 @@ export class Agent implements SpanSink {
   readonly sampling: SamplingServer | undefined;
   #accepting = true;
 
-  constructor(config: AgentConfig, logger: Logger, registry: Registry) {
+  /** `fail` stops the agent with an error no retry cures (Kafka refusing its credentials at the first connect). */
+  constructor(
+    config: AgentConfig,
+    logger: Logger,
+    registry: Registry,
+    fail: (service: string, error: unknown) => void = () => undefined,
+  ) {
     this.queue = new TraceQueue(config['queue.max-spans'], config['queue.max-bytes']);
     this.metrics = new AgentMetrics(registry, this.queue);
+    const kafkaLogger = logger.child({ module: 'kafka' });
+    const security = kafkaSecurity(config, { logger: kafkaLogger });
     this.publisher = new KafkaPublisher({
       kafka: createKafka({
         brokers: config['kafka.brokers'],
         clientId: config['kafka.client-id'],
-        logger: logger.child({ module: 'kafka' }),
+        logger: kafkaLogger,
         requestTimeoutMs: config['kafka.request-timeout'],
+        security,
       }),
+      startError: (err) => kafkaStartError(err, { brokers: config['kafka.brokers'], security }),
+      onFatal: (err) => fail('kafka-publisher', err),
       topic: config['kafka.topic'],
       acks: config['kafka.acks'],
       idempotent: config['kafka.idempotent'] && config['kafka.acks'] === 'all',
@@ -59,6 +74,13 @@ export class Agent implements SpanSink {
     });
     const host = config['receivers.host'];
     const receiver = { sink: this, metrics: this.metrics, host };
+    // One certificate for the HTTP, gRPC and OTLP receivers: one watch on its files, one reload count.
+    const tls = ServerTls.fromConfig(config, 'receivers', {
+      logger: logger.child({ module: 'tls' }),
+      listener: 'receivers',
+      reloads: tlsReloadCounter(registry, 'agent'),
+    });
+    const secure = tls === undefined ? {} : { tls };
     for (const format of ['compact', 'binary', 'zipkin'] as const) {
       const port = config[`udp.${format}.port`];
       if (port === 0) continue;
@@ -77,6 +99,8 @@ export class Agent implements SpanSink {
     if (config['http.port'] !== 0) {
       this.http = new HttpReceiver({
         ...receiver,
+        ...secure,
+        host: config['http.host'] ?? host,
         port: config['http.port'],
         maxBodyBytes: config['http.max-body'],
         logger: logger.child({ module: 'http' }),
@@ -85,6 +109,8 @@ export class Agent implements SpanSink {
     if (config['grpc.port'] !== 0) {
       this.grpc = new GrpcReceiver({
         ...receiver,
+        ...secure,
+        host: config['grpc.host'] ?? host,
         port: config['grpc.port'],
         maxMessageBytes: config['grpc.max-message'],
         logger: logger.child({ module: 'grpc' }),
@@ -95,6 +121,7 @@ export class Agent implements SpanSink {
     if (config['otlp.grpc.port'] !== 0) {
       this.otlpGrpc = new OtlpGrpcReceiver({
         ...receiver,
+        ...secure,
         host: config['otlp.grpc.host'] ?? host,
         port: config['otlp.grpc.port'],
         maxMessageBytes: config['otlp.grpc.max-message'],
@@ -105,6 +132,7 @@ export class Agent implements SpanSink {
     if (config['otlp.http.port'] !== 0) {
       this.otlpHttp = new OtlpHttpReceiver({
         ...receiver,
+        ...secure,
         host: config['otlp.http.host'] ?? host,
         port: config['otlp.http.port'],
         maxBodyBytes: config['otlp.http.max-body'],
@@ -115,7 +143,7 @@ export class Agent implements SpanSink {
     if (config['sampling.port'] !== 0) {
       this.sampling = new SamplingServer({
         port: config['sampling.port'],
-        host,
+        host: config['sampling.host'] ?? host,
         ...(config['sampling.strategies-file'] ? { strategiesFile: config['sampling.strategies-file'] } : {}),
         reloadIntervalMs: config['sampling.reload-interval'],
         logger: logger.child({ module: 'sampling' }),
@@ -153,5 +181,5 @@ export const agentComponent: ComponentDefinition<typeof agentSchema> = {
   description:
     'receives Jaeger spans (UDP 6831 compact, 6832 binary, 5775 zipkin; HTTP 14268; gRPC 14250) and OpenTelemetry OTLP spans (gRPC 4317, HTTP 4318), serves sampling strategies (5778) and publishes one Kafka message per trace.',
   schema: agentSchema,
-  build: ({ config, logger, registry }) => new Agent(config, logger, registry).services,
+  build: ({ config, logger, registry, fail }) => new Agent(config, logger, registry, fail).services,
 };

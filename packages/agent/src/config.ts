@@ -1,9 +1,13 @@
-import { field } from '@skein/runtime';
+import { field, kafkaSecuritySchema, serverTlsSchema } from '@skein/runtime';
 
 /** Every key of `skein agent`, with Jaeger agent's ports as defaults. A port of 0 switches that listener off. */
 export const agentSchema = {
   'admin.port': field.port(14271, 'Admin HTTP port: /metrics, /health, /live'),
-  'receivers.host': field.string('0.0.0.0', 'Address the span receivers bind to (UDP, HTTP, gRPC, OTLP)'),
+  'receivers.host': field.string(
+    '0.0.0.0',
+    'Address the span receivers and the sampling endpoint bind to, unless their own *.host says otherwise (127.0.0.1 for a sidecar)',
+  ),
+  ...serverTlsSchema('receivers', 'the HTTP, gRPC and OTLP receivers'),
   'udp.compact.port': field.port(
     6831,
     'UDP port for agent.thrift emitBatch in the compact protocol (0 = off)',
@@ -19,8 +23,10 @@ export const agentSchema = {
     'Largest UDP packet accepted; larger ones are dropped with reason too_large',
   ),
   'http.port': field.port(14268, 'HTTP port for POST /api/traces (thrift Batch) (0 = off)'),
+  'http.host': field.optionalString('Address the HTTP receiver binds to; receivers.host when unset'),
   'http.max-body': field.size('10MiB', 'Largest HTTP request body; larger ones get 413'),
   'grpc.port': field.port(14250, 'gRPC port for jaeger.api_v2.CollectorService/PostSpans (0 = off)'),
+  'grpc.host': field.optionalString('Address the gRPC receiver binds to; receivers.host when unset'),
   'grpc.max-message': field.size('16MiB', 'Largest gRPC request message'),
   'otlp.grpc.port': field.port(
     4317,
@@ -42,6 +48,7 @@ export const agentSchema = {
     'Largest OTLP/HTTP request body, before and after gzip/deflate decompression; larger ones get 413',
   ),
   'sampling.port': field.port(5778, 'HTTP port serving sampling strategies to clients (0 = off)'),
+  'sampling.host': field.optionalString('Address the sampling endpoint binds to; receivers.host when unset'),
   'sampling.strategies-file': field.optionalString(
     'Jaeger-format sampling strategies JSON file; without it every service gets probabilistic 0.001',
   ),
@@ -83,6 +90,7 @@ export const agentSchema = {
     'Longest wait between retries; retries go on until the message is sent or shut down',
   ),
   'kafka.request-timeout': field.duration('10s', 'Kafka request timeout'),
+  ...kafkaSecuritySchema,
   'shutdown.timeout': field.duration(
     '10s',
     'On SIGTERM: time to stop receiving and flush the queue to Kafka; what is left is dropped with reason shutdown',

@@ -17,9 +17,20 @@ export interface PublisherOptions {
   queue: TraceQueue;
   metrics: AgentMetrics;
   logger: Logger;
+  /** At the first connect: the error as one no retry cures (refused credentials, TLS), or undefined to retry. */
+  startError?: (err: unknown) => Promise<Error | undefined>;
+  /** Told such an error once; the publisher then stops (the agent stops with it). */
+  onFatal?: (err: Error) => void;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** `promise`, or nothing after `ms`; the timer is cleared so it does not keep a stopping process alive. */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
 
 /**
  * Moves messages from the queue to Kafka, one produce request at a time, retrying a failed request with
@@ -36,6 +47,10 @@ export class KafkaPublisher implements Service {
   #inFlight: QueuedTrace[] = [];
   /** Requests split off a too-large one, sent before anything new is taken from the queue. */
   #pending: QueuedTrace[][] = [];
+  #stopRequested!: () => void;
+  readonly #stopSignal = new Promise<'stopped'>(
+    (resolve) => (this.#stopRequested = () => resolve('stopped')),
+  );
 
   constructor(private readonly options: PublisherOptions) {
     this.#producer = options.kafka.producer({
@@ -68,7 +83,43 @@ export class KafkaPublisher implements Service {
     this.options.logger.info('connected to Kafka', { topic: this.options.topic });
   }
 
+  /**
+   * Connects at once rather than at the first message, so refused credentials or a certificate problem stop the
+   * agent at start instead of spans piling up behind them. An unreachable Kafka is retried meanwhile, and the
+   * receivers queue spans, as later on. False when the error was fatal.
+   */
+  async #connectFirst(): Promise<boolean> {
+    const o = this.options;
+    let backoff = o.initialBackoffMs;
+    while (this.#running) {
+      try {
+        // A connect to an unreachable Kafka takes kafkajs's own retries; stop() must not wait for them.
+        const attempt = this.#ensureConnected();
+        attempt.catch(() => undefined);
+        if ((await Promise.race([attempt, this.#stopSignal])) === 'stopped') break;
+        return true;
+      } catch (err) {
+        const fatal = o.onFatal ? await o.startError?.(err) : undefined;
+        if (fatal && o.onFatal) {
+          this.#running = false;
+          o.onFatal(fatal);
+          return false;
+        }
+        o.logger.warn('connecting to Kafka failed; retrying', {
+          error: err,
+          backoffMs: backoff,
+          queuedSpans: o.queue.spans,
+        });
+        await within(this.#stopSignal, backoff);
+        backoff = Math.min(backoff * 2, o.maxBackoffMs);
+      }
+    }
+    // Stopped before Kafka was reached: the loop below still tries to flush until the deadline.
+    return true;
+  }
+
   async #run(): Promise<void> {
+    if (!(await this.#connectFirst())) return;
     const o = this.options;
     let backoff = o.initialBackoffMs;
     while (this.#running || (o.queue.length > 0 && Date.now() < this.#deadline)) {
@@ -151,8 +202,9 @@ export class KafkaPublisher implements Service {
     // Leave a little time to count and disconnect.
     this.#deadline = deadline - 200;
     this.#running = false;
+    this.#stopRequested();
     // A produce request stuck on an unreachable broker must not hold the process past its deadline.
-    await Promise.race([this.#loop, sleep(Math.max(0, deadline - 100 - Date.now()))]);
+    await within(this.#loop ?? Promise.resolve(), Math.max(0, deadline - 100 - Date.now()));
     const lost = [...this.#inFlight, ...this.#pending.flat(), ...this.options.queue.drain()];
     this.#pending = [];
     this.#inFlight = [];

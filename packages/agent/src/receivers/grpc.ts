@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { DecodeError, decodeProtoPostSpansRequest, type Span } from '@skein/model';
-import { bindGrpcServer, drainGrpcServer, type Logger, type Service } from '@skein/runtime';
+import { bindGrpcServer, drainGrpcServer, type Logger, type ServerTls, type Service } from '@skein/runtime';
 import type { ReceiverMetrics, SpanSink } from '../sink.js';
 import { toTraceBatches } from './batches.js';
 
@@ -13,6 +13,8 @@ export interface GrpcReceiverOptions {
   logger: Logger;
   /** Largest request message accepted; grpc-js answers bigger ones with RESOURCE_EXHAUSTED before decoding. */
   maxMessageBytes: number;
+  /** Serve over TLS with this (reloading) certificate instead of plaintext. */
+  tls?: ServerTls;
 }
 
 /** Jaeger's api_v2 collector.proto: service `jaeger.api_v2.CollectorService`, unary rpc `PostSpans`. */
@@ -67,18 +69,26 @@ export class GrpcReceiver implements Service {
 
   async start(): Promise<void> {
     if (this.#server) return;
-    const { host, port, maxMessageBytes, logger } = this.options;
+    const { host, port, maxMessageBytes, logger, tls } = this.options;
     const server = new grpc.Server({ 'grpc.max_receive_message_length': maxMessageBytes });
     server.addService(collectorService, {
       PostSpans: (call: grpc.ServerUnaryCall<Buffer, Buffer>, reply: Reply) =>
         this.#postSpans(call.request, reply),
     });
-    this.#port = await bindGrpcServer(server, host, port, {
-      receiver: 'gRPC receiver',
-      portSetting: 'gRPC receiver port',
-    });
+    this.#port = await bindGrpcServer(
+      server,
+      host,
+      port,
+      { receiver: 'gRPC receiver', portSetting: 'gRPC receiver port' },
+      tls?.grpcCredentials(),
+    );
     this.#server = server;
-    logger.info('gRPC receiver listening', { host, port: this.#port, service: POST_SPANS_PATH });
+    logger.info('gRPC receiver listening', {
+      host,
+      port: this.#port,
+      service: POST_SPANS_PATH,
+      tls: tls !== undefined,
+    });
   }
 
   /** Stops accepting calls and lets those in flight finish; what is still open at `deadline` is cut off. */

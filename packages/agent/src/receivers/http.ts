@@ -1,7 +1,7 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { splitBatchByTrace, type ThriftProtocol } from '@skein/model';
-import { type Logger, type Service, listen } from '@skein/runtime';
+import { createServerWithTls, type Logger, type ServerTls, type Service, listen } from '@skein/runtime';
 import type { ReceiverMetrics, SpanSink } from '../sink.js';
 import { rejectReason } from './reasons.js';
 
@@ -9,6 +9,8 @@ export interface HttpReceiverOptions {
   port: number;
   host: string;
   maxBodyBytes: number;
+  /** Serve HTTPS with this (reloading) certificate instead of plain HTTP. */
+  tls?: ServerTls;
   sink: SpanSink;
   metrics: ReceiverMetrics;
   logger: Logger;
@@ -33,11 +35,15 @@ export class HttpReceiver implements Service {
   }
 
   async start(): Promise<void> {
-    const server = createServer((req, res) => this.#handle(req, res));
+    const server = createServerWithTls(this.options.tls, {}, (req, res) => this.#handle(req, res));
     server.requestTimeout = 30_000;
     await listen(server, this.options.port, this.options.host);
     this.#server = server;
-    this.options.logger.info('HTTP receiver listening', { port: this.port });
+    this.options.logger.info('HTTP receiver listening', {
+      host: this.options.host,
+      port: this.port,
+      tls: this.options.tls !== undefined,
+    });
   }
 
   #reply(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { encodeOtlpExportResponse, encodeRpcStatus, RPC_CODE } from '@skein/model';
-import { bindGrpcServer, drainGrpcServer, type Logger, type Service } from '@skein/runtime';
+import { bindGrpcServer, drainGrpcServer, type Logger, type ServerTls, type Service } from '@skein/runtime';
 import type { ReceiverMetrics, SpanSink } from '../../sink.js';
 
 import { exportTraces, type ExportOutcome } from './export.js';
@@ -16,6 +16,8 @@ export interface OtlpGrpcReceiverOptions {
   maxMessageBytes: number;
   /** Most spans one request may hold (the queue's capacity); more is INVALID_ARGUMENT. */
   maxSpans: number;
+  /** Serve over TLS with this (reloading) certificate instead of plaintext. */
+  tls?: ServerTls;
 }
 
 /** opentelemetry-proto's collector/trace/v1/trace_service.proto: unary rpc `Export`. */
@@ -75,17 +77,25 @@ export class OtlpGrpcReceiver implements Service {
 
   async start(): Promise<void> {
     if (this.#server) return;
-    const { host, port, maxMessageBytes, logger } = this.options;
+    const { host, port, maxMessageBytes, logger, tls } = this.options;
     const server = new grpc.Server({ 'grpc.max_receive_message_length': maxMessageBytes });
     server.addService(traceService, {
       Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, reply: Reply) => this.#export(call.request, reply),
     });
-    this.#port = await bindGrpcServer(server, host, port, {
-      receiver: 'OTLP/gRPC receiver',
-      portSetting: 'port with otlp.grpc.port',
-    });
+    this.#port = await bindGrpcServer(
+      server,
+      host,
+      port,
+      { receiver: 'OTLP/gRPC receiver', portSetting: 'port with otlp.grpc.port' },
+      tls?.grpcCredentials(),
+    );
     this.#server = server;
-    logger.info('OTLP/gRPC receiver listening', { host, port: this.#port, service: OTLP_EXPORT_PATH });
+    logger.info('OTLP/gRPC receiver listening', {
+      host,
+      port: this.#port,
+      service: OTLP_EXPORT_PATH,
+      tls: tls !== undefined,
+    });
   }
 
   async stop(deadline: number): Promise<void> {

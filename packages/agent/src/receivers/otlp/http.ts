@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzip, inflate, type InputType, type ZlibOptions } from 'node:zlib';
 import {
@@ -9,7 +9,7 @@ import {
   RPC_CODE,
   type RpcStatus,
 } from '@skein/model';
-import { type Logger, type Service, listen } from '@skein/runtime';
+import { createServerWithTls, type Logger, type ServerTls, type Service, listen } from '@skein/runtime';
 import type { ReceiverMetrics, SpanSink } from '../../sink.js';
 import { exportTraces, type ExportOutcome, type OtlpEncoding } from './export.js';
 
@@ -21,6 +21,8 @@ export interface OtlpHttpReceiverOptions {
   maxBodyBytes: number;
   /** Most spans one request may hold (the queue's capacity); more is 400. */
   maxSpans: number;
+  /** Serve HTTPS with this (reloading) certificate instead of plain HTTP. */
+  tls?: ServerTls;
   sink: SpanSink;
   metrics: ReceiverMetrics;
   logger: Logger;
@@ -81,11 +83,15 @@ export class OtlpHttpReceiver implements Service {
   }
 
   async start(): Promise<void> {
-    const server = createServer((req, res) => this.#handle(req, res));
+    const server = createServerWithTls(this.options.tls, {}, (req, res) => this.#handle(req, res));
     server.requestTimeout = 30_000;
     await listen(server, this.options.port, this.options.host);
     this.#server = server;
-    this.options.logger.info('OTLP/HTTP receiver listening', { host: this.options.host, port: this.port });
+    this.options.logger.info('OTLP/HTTP receiver listening', {
+      host: this.options.host,
+      port: this.port,
+      tls: this.options.tls !== undefined,
+    });
   }
 
   async stop(deadline: number): Promise<void> {
