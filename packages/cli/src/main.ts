@@ -2,7 +2,7 @@ import { agentComponent } from '@skein/agent';
 import { DevstackError } from '@skein/devstack';
 import { ingesterComponent } from '@skein/ingester';
 import { queryComponent } from '@skein/query';
-import { ConfigError, SkeinError } from '@skein/runtime';
+import { ConfigError, SkeinError, redactText, registeredSecrets } from '@skein/runtime';
 import { componentCommand } from './commands/component.js';
 import { devstackCommand, devstackHelp } from './commands/devstack.js';
 import { esCommand, esHelp } from './commands/es.js';
@@ -62,12 +62,14 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
   try {
     return await command.run(rest, io);
   } catch (err) {
+    // Messages name keys, never secrets; redacting them anyway guards against a secret echoed by a server.
+    const safe = (message: string): string => redactText(message, registeredSecrets());
     if (err instanceof ConfigError) {
-      io.err(`skein ${name}: invalid configuration: ${err.message}`);
+      io.err(`skein ${name}: invalid configuration: ${safe(err.message)}`);
       return 2;
     }
     if (err instanceof SkeinError || err instanceof DevstackError) {
-      io.err(`skein ${name}: ${err.code}: ${err.message}`);
+      io.err(`skein ${name}: ${err.code}: ${safe(err.message)}`);
       return 1;
     }
     throw err;

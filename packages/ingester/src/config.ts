@@ -1,4 +1,4 @@
-import { field } from '@skein/runtime';
+import { esSecuritySchema, field, kafkaSecuritySchema } from '@skein/runtime';
 
 /** Every key of `skein ingester`. */
 export const ingesterSchema = {
@@ -26,7 +26,12 @@ export const ingesterSchema = {
   'kafka.partitions-concurrently': field.int(4, 'Partitions processed at the same time', { min: 1 }),
   'kafka.session-timeout': field.duration('30s', 'Consumer group session timeout'),
   'kafka.commit-interval': field.duration('1s', 'How often finished offsets are committed'),
-  'es.url': field.string('http://127.0.0.1:9200', 'Elasticsearch URL'),
+  ...kafkaSecuritySchema,
+  'es.url': field.string(
+    'http://127.0.0.1:9200',
+    'Elasticsearch URL (credentials as user:password@ are accepted and never shown)',
+  ),
+  ...esSecuritySchema,
   'es.sink': field.oneOf(
     ['elasticsearch', 'null'],
     'elasticsearch',

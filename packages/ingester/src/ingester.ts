@@ -2,9 +2,16 @@ import { readFileSync } from 'node:fs';
 import {
   createElasticsearch,
   createKafka,
+  kafkaSecurity,
+  kafkaSecurityError,
+  kafkaStartError,
   ConfigError,
+  esAccessError,
+  reportEsSecurity,
+  resolveEsSecurity,
   type ComponentDefinition,
   type ConfigOf,
+  type EsSecurity,
   type Logger,
   type Service,
 } from '@skein/runtime';
@@ -80,6 +87,8 @@ export class IndexingParts {
     options: {
       kafka: Kafka;
       es: Client;
+      /** How `es` connects: named in the error that stops the start when Elasticsearch refuses it. */
+      esSecurity: EsSecurity;
       indexPrefix: string;
       /** Write to the `-write` aliases instead of daily indices (`es.use-aliases`); default false. */
       useAliases?: boolean;
@@ -88,7 +97,7 @@ export class IndexingParts {
       registry: Registry;
     },
   ) {
-    const { kafka, es, indexPrefix, sampling, logger, registry } = options;
+    const { kafka, es, esSecurity, indexPrefix, sampling, logger, registry } = options;
     const useAliases = options.useAliases ?? false;
     this.metrics = new IngesterMetrics(registry, () => ({
       spans: this.pipeline.pendingSpans,
@@ -176,6 +185,16 @@ export class IndexingParts {
             else await installTemplates(es, options);
             return;
           } catch (err) {
+            // Wrong credentials or certificates do not fix themselves: stop with what to change.
+            const fatal = esAccessError(
+              err,
+              esSecurity,
+              useAliases
+                ? 'creating the index templates and rollover indices'
+                : 'installing the index templates',
+              'or install them once with `skein es init` as a user who may, and set es.create-templates=false',
+            );
+            if (fatal !== undefined) throw fatal;
             logger.warn('installing index templates failed; retrying', { error: err, backoffMs: backoff });
             await new Promise((r) => setTimeout(r, backoff));
           }
@@ -191,19 +210,32 @@ export class Ingester {
   readonly parts: IndexingParts;
   readonly consumer: SpanConsumer;
 
-  constructor(config: IngesterConfig, logger: Logger, registry: Registry) {
+  /** `fail` stops the ingester with an error no retry cures (Kafka refusing its credentials on a rejoin). */
+  constructor(
+    config: IngesterConfig,
+    logger: Logger,
+    registry: Registry,
+    fail: (service: string, error: unknown) => void = () => undefined,
+  ) {
+    const kafkaLogger = logger.child({ module: 'kafka' });
+    const security = kafkaSecurity(config, { logger: kafkaLogger });
     const kafka = createKafka({
       brokers: config['kafka.brokers'],
       clientId: config['kafka.client-id'],
-      logger: logger.child({ module: 'kafka' }),
+      logger: kafkaLogger,
+      security,
     });
-    const es = createElasticsearch({ url: config['es.url'] });
+    const kafkaContext = { brokers: config['kafka.brokers'], security };
+    const esSecurity = resolveEsSecurity(config);
+    const es = createElasticsearch(esSecurity);
     if (config['sampling.tail.enabled'] && !config['sampling.tail.policies-file']) {
       throw new ConfigError('sampling.tail.policies-file', 'is required when sampling.tail.enabled is true');
     }
+    reportEsSecurity(esSecurity, { component: 'ingester', logger, registry });
     this.parts = new IndexingParts(config, {
       kafka,
       es,
+      esSecurity,
       indexPrefix: config['es.index-prefix'],
       useAliases: config['es.use-aliases'],
       sampling: {
@@ -227,6 +259,11 @@ export class Ingester {
       sessionTimeoutMs: config['kafka.session-timeout'],
       commitIntervalMs: config['kafka.commit-interval'],
       maxPendingSpans: config['pipeline.max-pending-spans'],
+      startError: (err) => kafkaStartError(err, kafkaContext),
+      onCrash: (err) => {
+        const fatal = kafkaSecurityError(err, kafkaContext);
+        if (fatal) fail('consumer', fatal);
+      },
       pipeline: this.parts.pipeline,
       writer: this.parts.writer,
       metrics: this.parts.metrics,
@@ -245,5 +282,5 @@ export const ingesterComponent: ComponentDefinition<typeof ingesterSchema> = {
   description:
     "consumes spans from Kafka (consumer group), samples, indexes and bulk-writes them to Elasticsearch in Jaeger's layout, committing offsets only for what is written or deliberately dropped.",
   schema: ingesterSchema,
-  build: ({ config, logger, registry }) => new Ingester(config, logger, registry).services,
+  build: ({ config, logger, registry, fail }) => new Ingester(config, logger, registry, fail).services,
 };

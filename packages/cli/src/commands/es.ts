@@ -7,7 +7,19 @@ import {
   rolloverIndices,
   type LifecycleAction,
 } from '@skein/ingester';
-import { ConfigError, configHelp, createElasticsearch, field, loadConfig, type Field } from '@skein/runtime';
+import {
+  ConfigError,
+  configHelp,
+  createElasticsearch,
+  createLogger,
+  esAccessError,
+  esSecuritySchema,
+  field,
+  loadConfig,
+  reportEsSecurity,
+  resolveEsSecurity,
+  type Field,
+} from '@skein/runtime';
 import type { CommandIO } from './io.js';
 
 /** A key with no default: undefined unless given, otherwise parsed as `base` parses it. */
@@ -21,7 +33,11 @@ function optional<T>(base: Field<T>): Field<T | undefined> {
 }
 
 export const esSchema = {
-  'es.url': field.string('http://127.0.0.1:9200', 'Elasticsearch URL'),
+  'es.url': field.string(
+    'http://127.0.0.1:9200',
+    'Elasticsearch URL (credentials as user:password@ are accepted and never shown)',
+  ),
+  ...esSecuritySchema,
   'es.index-prefix': field.string(
     '',
     'Prefix of every index name, used verbatim (e.g. "v2-" gives v2-jaeger-span-*); as the ingester and query use it',
@@ -106,7 +122,13 @@ export async function esCommand(argv: readonly string[], io: CommandIO): Promise
   if (maxSize !== undefined && maxSize < 1) throw new ConfigError('max-size', 'must be at least 1 byte');
   const maxDocs = config['max-docs'];
 
-  const client = createElasticsearch({ url: config['es.url'] });
+  const security = resolveEsSecurity(config);
+  // Only the warnings (verification off, credentials over http) reach the terminal.
+  reportEsSecurity(security, {
+    component: 'es',
+    logger: createLogger({ level: 'warn', format: 'pretty', write: (line) => io.err(line) }),
+  });
+  const client = createElasticsearch(security);
   const dryRun = config['dry-run'];
   const useAliases = config['es.use-aliases'];
   let actions: LifecycleAction[];
@@ -135,7 +157,14 @@ export async function esCommand(argv: readonly string[], io: CommandIO): Promise
   } catch (err) {
     // What was done before the failure, so the user knows the state a second run starts from.
     if (err instanceof LifecycleError) for (const a of err.completed) io.out(describeAction(a));
-    throw err;
+    throw (
+      esAccessError(
+        err,
+        security,
+        `running \`skein es ${action}\``,
+        'or run it with the credentials of a user who may manage index templates and indices',
+      ) ?? err
+    );
   } finally {
     await client.close();
   }

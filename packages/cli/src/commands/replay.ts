@@ -1,5 +1,5 @@
 import { progressJson, progressLines, replaySchema, startReplay, type ReplayProgress } from '@skein/ingester';
-import { configHelp, createLogger, loadConfig } from '@skein/runtime';
+import { configHelp, createLogger, loadConfig, registeredSecrets } from '@skein/runtime';
 import type { CommandIO } from './io.js';
 
 export const replayHelp = `skein replay: re-reads a range of the span topic into new indices (reindexing), through the ingester's
@@ -31,6 +31,7 @@ export async function replayCommand(
     level: (io.env.SKEIN_LOG_LEVEL as 'debug' | 'info' | 'warn' | 'error' | undefined) ?? 'warn',
     format: 'pretty',
     fields: { component: 'replay' },
+    redact: registeredSecrets,
   });
   const tty = options.tty ?? process.stderr.isTTY;
   let drawn = 0;

@@ -1,5 +1,16 @@
 import { writeFileSync } from 'node:fs';
-import { configHelp, createKafka, field, loadConfig, ConfigError } from '@skein/runtime';
+import {
+  configHelp,
+  createKafka,
+  createLogger,
+  field,
+  kafkaSecurity,
+  kafkaSecuritySchema,
+  kafkaStartError,
+  loadConfig,
+  registeredSecrets,
+  ConfigError,
+} from '@skein/runtime';
 import { DEFAULT_SHAPE } from '../tracegen/generate.js';
 import { runTracegen } from '../tracegen/run.js';
 import {
@@ -49,6 +60,7 @@ export const tracegenSchema = {
   'extra-tags': field.int(DEFAULT_SHAPE.extraTags, 'Extra string tags per span', { min: 0, max: 200 }),
   'kafka.brokers': field.list(['127.0.0.1:9092'], 'Kafka bootstrap servers (transport kafka)'),
   'kafka.topic': field.string('skein-spans', 'Topic (transport kafka)'),
+  ...kafkaSecuritySchema,
   'trace-ids-file': field.optionalString('Write the ID of every trace sent to this file, one per line'),
 };
 
@@ -62,14 +74,29 @@ Options:
 ${configHelp(tracegenSchema)}
 `;
 
-function sender(config: ReturnType<typeof loadConfig<typeof tracegenSchema>>['config']): Sender {
-  const transport: Transport = config.transport;
-  if (transport === 'kafka') {
-    return kafkaSender(
-      createKafka({ brokers: config['kafka.brokers'], clientId: 'skein-tracegen' }),
-      config['kafka.topic'],
-    );
+type TracegenConfig = ReturnType<typeof loadConfig<typeof tracegenSchema>>['config'];
+
+/**
+ * The Kafka sender, once a first connection succeeded: refused credentials or a TLS problem stop tracegen with
+ * one clear error rather than every trace failing alike.
+ */
+async function kafkaTransport(config: TracegenConfig, io: CommandIO): Promise<Sender> {
+  const brokers = config['kafka.brokers'];
+  const logger = createLogger({ level: 'warn', format: 'pretty', write: io.err, redact: registeredSecrets });
+  const security = kafkaSecurity(config, { logger });
+  const kafka = createKafka({ brokers, clientId: 'skein-tracegen', security });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+  } catch (err) {
+    throw (await kafkaStartError(err, { brokers, security })) ?? err;
+  } finally {
+    await admin.disconnect();
   }
+  return kafkaSender(kafka, config['kafka.topic']);
+}
+
+function agentSender(config: TracegenConfig, transport: Exclude<Transport, 'kafka'>): Sender {
   const port = config.port === 0 ? DEFAULT_PORTS[transport] : config.port;
   switch (transport) {
     case 'udp-compact':
@@ -102,7 +129,8 @@ export async function tracegenCommand(
   }
   const ids: string[] = [];
   const idsFile = config['trace-ids-file'];
-  const send = sender(config);
+  const send =
+    config.transport === 'kafka' ? await kafkaTransport(config, io) : agentSender(config, config.transport);
   try {
     const summary = await runTracegen({
       sender: send,

@@ -14,6 +14,10 @@ export interface SpanConsumerOptions {
   sessionTimeoutMs: number;
   commitIntervalMs: number;
   maxPendingSpans: number;
+  /** At start: the error as one no retry cures (refused credentials, TLS), to throw instead of kafkajs's. */
+  startError?: (err: unknown) => Promise<Error | undefined>;
+  /** The kafkajs consumer crashed and will not restart by itself. */
+  onCrash?: (err: unknown) => void;
   pipeline: Pipeline;
   writer: BulkWriter;
   metrics: IngesterMetrics;
@@ -66,8 +70,15 @@ export class SpanConsumer implements Service {
       }
       logger.info('joined the group', { partitions: [...assigned].sort((a, b) => a - b) });
     });
-    await c.connect();
-    await c.subscribe({ topic, fromBeginning: this.options.fromBeginning });
+    c.on(c.events.CRASH, (event) => {
+      if (!event.payload.restart) this.options.onCrash?.(event.payload.error);
+    });
+    try {
+      await c.connect();
+      await c.subscribe({ topic, fromBeginning: this.options.fromBeginning });
+    } catch (err) {
+      throw (await this.options.startError?.(err)) ?? err;
+    }
     await c.run({
       autoCommit: false,
       eachBatchAutoResolve: false,

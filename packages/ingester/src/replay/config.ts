@@ -1,4 +1,4 @@
-import { field, type Field } from '@skein/runtime';
+import { field, kafkaSecuritySchema, type Field } from '@skein/runtime';
 import { ingesterSchema } from '../config.js';
 
 // The ingester's keys that shape what is written, so one config file serves both (`--config ingester.yaml`).
@@ -9,6 +9,15 @@ const SHARED = [
   'kafka.encoding',
   'kafka.partitions-concurrently',
   'es.url',
+  'es.username',
+  'es.password',
+  'es.password-file',
+  'es.api-key',
+  'es.api-key-file',
+  'es.tls.ca-file',
+  'es.tls.cert-file',
+  'es.tls.key-file',
+  'es.tls.insecure-skip-verify',
   'es.sink',
   'es.create-templates',
   'es.use-aliases',
@@ -65,6 +74,7 @@ export const replaySchema = {
   ),
   'progress-interval': field.duration('1s', 'How often progress is shown and the checkpoint written'),
   ...shared,
+  ...kafkaSecuritySchema,
   'shutdown.timeout': field.duration(
     '20s',
     'On SIGINT/SIGTERM: time to write what is pending and save the checkpoint',

@@ -6,6 +6,10 @@ import {
   createElasticsearch,
   createKafka,
   createRegistry,
+  kafkaSecurity,
+  kafkaStartError,
+  reportEsSecurity,
+  resolveEsSecurity,
   type ConfigOf,
   type Logger,
 } from '@skein/runtime';
@@ -105,14 +109,22 @@ export async function startReplay(
     return Number(p);
   });
   const choice = sampling(config);
+  const esSecurity = resolveEsSecurity(config);
   const topic = config.topic;
   const checkpointFile = config.checkpoint ?? defaultCheckpointFile(topic, prefix);
   const identity = { topic, indexPrefix: prefix, from: config.from, to: config.to };
+  const kafkaLogger = io.logger.child({ module: 'kafka' });
+  const security = kafkaSecurity(config, { logger: kafkaLogger });
   const kafka = createKafka({
     brokers: config['kafka.brokers'],
     clientId: config['kafka.client-id'],
-    logger: io.logger.child({ module: 'kafka' }),
+    logger: kafkaLogger,
+    security,
   });
+  // Refused credentials or a TLS problem: one clear error instead of kafkajs's.
+  const explained = async (err: unknown): Promise<never> => {
+    throw (await kafkaStartError(err, { brokers: config['kafka.brokers'], security })) ?? err;
+  };
 
   let partitions: ReplayPartition[];
   const saved = readCheckpoint(checkpointFile);
@@ -133,7 +145,7 @@ export async function startReplay(
       file: checkpointFile,
     });
   } else {
-    const infos = await offsetsInfo(kafka, topic, from, to);
+    const infos = await offsetsInfo(kafka, topic, from, to).catch(explained);
     const known = new Set(infos.map((i) => i.partition));
     const missing = wanted.filter((p) => !known.has(p));
     if (missing.length > 0) {
@@ -150,9 +162,11 @@ export async function startReplay(
   }
 
   const registry = createRegistry('replay', { defaultMetrics: false });
+  reportEsSecurity(esSecurity, { component: 'replay', logger: io.logger, registry });
   const parts = new IndexingParts(config, {
     kafka,
-    es: createElasticsearch({ url: config['es.url'] }),
+    es: createElasticsearch(esSecurity),
+    esSecurity,
     indexPrefix: prefix,
     useAliases: config['es.use-aliases'],
     sampling: choice,
@@ -173,5 +187,5 @@ export async function startReplay(
     onProgress: io.onProgress,
     logger: io.logger,
   });
-  return { done: replay.run(), stop: () => replay.stop() };
+  return { done: replay.run().catch(explained), stop: () => replay.stop() };
 }
