@@ -1,4 +1,4 @@
-import { field } from '@skein/runtime';
+import { esSecuritySchema, field, serverTlsSchema } from '@skein/runtime';
 
 /** Every key of `skein query`. */
 export const querySchema = {
@@ -14,17 +14,31 @@ export const querySchema = {
     'Folder of the built web UI served at / (index.html, assets/); empty: the dist/ folder of the @skein/ui package',
   ),
   'http.max-header-bytes': field.size('16KiB', 'Largest request head (URL and headers) accepted'),
+  'http.max-response-bytes': field.size(
+    '256MiB',
+    'Largest API response body; a bigger result is refused with 400 (ask for fewer traces)',
+  ),
+  ...serverTlsSchema('http', 'the HTTP API and web UI'),
   'grpc.port': field.port(16685, 'gRPC api_v2 QueryService'),
   'grpc.host': field.string('0.0.0.0', 'Address the gRPC server listens on'),
   'grpc.max-message-bytes': field.size('4MiB', 'Largest gRPC request accepted'),
+  ...serverTlsSchema('grpc', 'the gRPC QueryService'),
   'auth.bearer-token': field.optionalString(
     'A token every request must carry as "Authorization: Bearer <token>" (HTTP) or authorization metadata (gRPC)',
     { secret: true },
   ),
   'auth.bearer-tokens-file': field.optionalString(
-    'File of accepted bearer tokens, one per line (# comments); read at start',
+    'File of accepted bearer tokens, one per line (# comments); re-read when it changes, a new version that is unreadable or empty keeps the previous tokens',
   ),
-  'es.url': field.string('http://127.0.0.1:9200', 'Elasticsearch URL'),
+  'auth.reload-interval': field.duration(
+    '10s',
+    'How often auth.bearer-tokens-file is checked for changes (0: read at start only)',
+  ),
+  'es.url': field.string(
+    'http://127.0.0.1:9200',
+    'Elasticsearch URL (credentials as user:password@ are accepted and never shown)',
+  ),
+  ...esSecuritySchema,
   'es.index-prefix': field.string(
     '',
     'Prefix of every index name, used verbatim (e.g. "v2-" reads v2-jaeger-span-YYYY-MM-DD)',

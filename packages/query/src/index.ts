@@ -20,4 +20,4 @@ export {
   type QueryLimits,
 } from './params/http-params.js';
 export { parseGoDuration } from './params/duration.js';
-export { bearerAuthorizer, loadBearerTokens } from './auth.js';
+export { BearerTokens, bearerAuthorizer, loadBearerTokens, type BearerTokensOptions } from './auth.js';

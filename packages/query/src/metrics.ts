@@ -1,4 +1,4 @@
-import { LATENCY_BUCKETS } from '@skein/runtime';
+import { LATENCY_BUCKETS, tlsReloadCounter } from '@skein/runtime';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
 /** The query service's metrics (skein_query_<what>_<unit>). */
@@ -6,6 +6,8 @@ export class QueryMetrics {
   readonly requestLatency: Histogram<'route'>;
   readonly requests: Counter<'route' | 'status'>;
   readonly esRequestLatency: Histogram<'operation'>;
+  readonly tokenReloads: Counter<'result'>;
+  readonly tlsReloads: Counter<'listener' | 'result'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -29,6 +31,13 @@ export class QueryMetrics {
       buckets: [...LATENCY_BUCKETS],
       registers,
     });
+    this.tokenReloads = new Counter({
+      name: 'skein_query_auth_token_reloads_total',
+      help: 'Changed auth.bearer-tokens-file read again, by result (loaded, or failed: the previous tokens stay)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.tlsReloads = tlsReloadCounter(registry, 'query');
   }
 
   observe(route: string, status: string, seconds: number): void {

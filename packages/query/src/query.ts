@@ -1,7 +1,16 @@
-import { Client } from '@elastic/elasticsearch';
-import type { ComponentDefinition, ConfigOf, Logger, Service } from '@skein/runtime';
+import type { Client } from '@elastic/elasticsearch';
+import {
+  createElasticsearch,
+  reportEsSecurity,
+  resolveEsSecurity,
+  ServerTls,
+  type ComponentDefinition,
+  type ConfigOf,
+  type Logger,
+  type Service,
+} from '@skein/runtime';
 import type { Registry } from 'prom-client';
-import { bearerAuthorizer, loadBearerTokens } from './auth.js';
+import { BearerTokens } from './auth.js';
 import { querySchema } from './config.js';
 import * as grpc from '@grpc/grpc-js';
 import { QUERY_SERVICE, QueryGrpcServer } from './grpc/server.js';
@@ -9,6 +18,7 @@ import { HttpApi } from './http/server.js';
 import { resolveUiDir, StaticFiles } from './http/static.js';
 import { QueryMetrics } from './metrics.js';
 import type { QueryLimits } from './params/http-params.js';
+import { EsAccess } from './store/es-access.js';
 import { EsSpanReader } from './store/elasticsearch.js';
 import { ExactSerializer } from './store/exact-json.js';
 
@@ -20,15 +30,21 @@ export class QueryService {
   readonly http: HttpApi;
   readonly grpc: QueryGrpcServer;
   readonly metrics: QueryMetrics;
+  /** The accepted bearer tokens (none: the APIs are open), reloaded from auth.bearer-tokens-file. */
+  readonly tokens: BearerTokens;
+  /** Elasticsearch's answer to the start-up probe and to /health, and the log line when it refuses queries. */
+  readonly esAccess: EsAccess;
   readonly #client: Client;
 
   constructor(config: QueryConfig, logger: Logger, registry: Registry) {
     this.metrics = new QueryMetrics(registry);
-    this.#client = new Client({
-      node: config['es.url'],
-      requestTimeout: config['es.request-timeout'],
+    const esSecurity = resolveEsSecurity(config);
+    reportEsSecurity(esSecurity, { component: 'query', logger, registry });
+    this.#client = createElasticsearch({
+      ...esSecurity,
+      requestTimeoutMs: config['es.request-timeout'],
       maxRetries: 2,
-      Serializer: ExactSerializer,
+      serializer: ExactSerializer,
     });
     this.reader = new EsSpanReader({
       client: this.#client,
@@ -39,6 +55,14 @@ export class QueryService {
       serviceLookbackMs: config['query.service-lookback'],
       maxSpansPerTrace: config['query.max-spans-per-trace'],
       onRequest: (operation, seconds) => this.metrics.esRequestLatency.observe({ operation }, seconds),
+      onError: (err) => this.esAccess.failed(err),
+    });
+    this.esAccess = new EsAccess({
+      client: this.#client,
+      security: esSecurity,
+      indices: this.reader.allIndices('service'),
+      logger: logger.child({ module: 'es' }),
+      timeoutMs: Math.min(5000, config['es.request-timeout']),
     });
     const limits: QueryLimits = {
       defaultLimit: config['query.default-limit'],
@@ -47,9 +71,23 @@ export class QueryService {
       maxTimeRangeMs: config['query.max-time-range'],
       now: Date.now,
     };
-    const authorize = bearerAuthorizer(
-      loadBearerTokens(config['auth.bearer-token'], config['auth.bearer-tokens-file']),
-    );
+    this.tokens = new BearerTokens({
+      ...(config['auth.bearer-token'] === undefined ? {} : { token: config['auth.bearer-token'] }),
+      ...(config['auth.bearer-tokens-file'] === undefined ? {} : { file: config['auth.bearer-tokens-file'] }),
+      reloadIntervalMs: config['auth.reload-interval'],
+      logger: logger.child({ module: 'auth' }),
+      reloads: this.metrics.tokenReloads,
+    });
+    const tokens = this.tokens;
+    const authorize = tokens.enabled ? (header: string | undefined) => tokens.authorize(header) : undefined;
+    const tls = (prefix: 'http' | 'grpc') =>
+      ServerTls.fromConfig(config, prefix, {
+        logger: logger.child({ module: prefix }),
+        listener: prefix,
+        reloads: this.metrics.tlsReloads,
+      });
+    const httpTls = tls('http');
+    const grpcTls = tls('grpc');
     this.http = new HttpApi({
       host: config['http.host'],
       port: config['http.port'],
@@ -58,6 +96,8 @@ export class QueryService {
       logger: logger.child({ module: 'http' }),
       corsOrigins: config['http.cors.allowed-origins'],
       maxHeaderBytes: config['http.max-header-bytes'],
+      maxResponseBytes: config['http.max-response-bytes'],
+      ...(httpTls === undefined ? {} : { tls: httpTls }),
       ...(authorize === undefined ? {} : { authorize }),
       ui: new StaticFiles(resolveUiDir(config['http.ui-dir'])),
       onRequest: (route, status, seconds) => this.metrics.observe(route, String(status), seconds),
@@ -71,6 +111,7 @@ export class QueryService {
       maxSearchTraces: config['query.max-limit'],
       maxTimeRangeMs: config['query.max-time-range'],
       maxMessageBytes: config['grpc.max-message-bytes'],
+      ...(grpcTls === undefined ? {} : { tls: grpcTls }),
       ...(authorize === undefined
         ? {}
         : { authorize: (metadata) => authorize(metadata.get('authorization')[0]?.toString()) }),
@@ -86,7 +127,7 @@ export class QueryService {
       start: async () => undefined,
       stop: async () => client.close(),
     };
-    return [closeClient, this.http, this.grpc];
+    return [closeClient, this.esAccess.service, this.tokens, this.http, this.grpc];
   }
 }
 
@@ -95,5 +136,9 @@ export const queryComponent: ComponentDefinition<typeof querySchema> = {
   description:
     "serves traces from Elasticsearch over Jaeger's HTTP API (for Jaeger UI and Grafana) and the gRPC api_v2 QueryService.",
   schema: querySchema,
-  build: ({ config, logger, registry }) => new QueryService(config, logger, registry).services,
+  build: ({ config, logger, registry, healthChecks }) => {
+    const service = new QueryService(config, logger, registry);
+    healthChecks.set('elasticsearch', () => service.esAccess.healthy());
+    return service.services;
+  },
 };

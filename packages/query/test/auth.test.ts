@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { bearerAuthorizer, loadBearerTokens } from '../src/auth.js';
+import { createLogger } from '@skein/runtime';
+import { Counter, Registry } from 'prom-client';
+import { BearerTokens, bearerAuthorizer, loadBearerTokens } from '../src/auth.js';
 
 describe('bearer tokens', () => {
   it('is off without tokens', () => {
@@ -35,5 +37,106 @@ describe('bearer tokens', () => {
     const dir = mkdtempSync(join(tmpdir(), 'skein-auth-'));
     writeFileSync(join(dir, 'empty'), '# nothing\n');
     assert.throws(() => loadBearerTokens(undefined, join(dir, 'empty')), /holds no token/);
+  });
+});
+
+describe('BearerTokens', () => {
+  function tokensFile(text: string): string {
+    const file = join(mkdtempSync(join(tmpdir(), 'skein-auth-')), 'tokens');
+    writeFileSync(file, text);
+    return file;
+  }
+
+  /** Replaces the file's content in one step, as a mounted Secret or `mv` does. */
+  function rewrite(file: string, text: string): void {
+    writeFileSync(`${file}.new`, text);
+    renameSync(`${file}.new`, file);
+  }
+
+  function harness(options: { token?: string; file?: string }) {
+    const registry = new Registry();
+    const reloads = new Counter({
+      name: 'reloads',
+      help: 'test',
+      labelNames: ['result'],
+      registers: [registry],
+    });
+    const warnings: unknown[] = [];
+    const logger = createLogger({
+      level: 'warn',
+      write: (line) => warnings.push((JSON.parse(line) as { msg: string }).msg),
+    });
+    const tokens = new BearerTokens({ ...options, reloadIntervalMs: 0, logger, reloads });
+    const counts = async () =>
+      Object.fromEntries((await reloads.get()).values.map((v) => [v.labels.result, v.value]));
+    return { tokens, warnings, counts };
+  }
+
+  it('is off without a token or file, and on with either', () => {
+    assert.equal(harness({}).tokens.enabled, false);
+    assert.equal(harness({}).tokens.authorize('Bearer anything'), false);
+    const single = harness({ token: 'only-one' }).tokens;
+    assert.equal(single.enabled, true);
+    assert.equal(single.authorize('Bearer only-one'), true);
+    assert.equal(single.check(), false, 'no file, nothing to reload');
+  });
+
+  it('takes a changed file: new tokens accepted, removed ones refused, the single token kept', async () => {
+    const file = tokensFile('alpha\nbeta\n');
+    const { tokens, counts } = harness({ token: 'single', file });
+    assert.equal(tokens.size, 3);
+    assert.equal(tokens.check(), false, 'unchanged');
+    rewrite(file, '# beta revoked\nalpha\ngamma\n');
+    assert.equal(tokens.check(), true);
+    assert.deepEqual(
+      ['single', 'alpha', 'beta', 'gamma'].map((t) => tokens.authorize(`Bearer ${t}`)),
+      [true, true, false, true],
+    );
+    assert.equal(tokens.reloads, 1);
+    assert.deepEqual(await counts(), { loaded: 1 });
+  });
+
+  it('keeps the previous tokens when the new file is empty or gone, and warns once per change', async () => {
+    const file = tokensFile('alpha\n');
+    const { tokens, warnings, counts } = harness({ file });
+    rewrite(file, '# everything commented out\n\n');
+    assert.equal(tokens.check(), false);
+    assert.equal(tokens.check(), false, 'the same broken version is not reported twice');
+    assert.equal(tokens.authorize('Bearer alpha'), true);
+    rmSync(file);
+    assert.equal(tokens.check(), false);
+    assert.equal(tokens.authorize('Bearer alpha'), true);
+    assert.deepEqual(warnings, [
+      'bearer tokens file changed but holds no token; the previous tokens stay accepted',
+      'bearer tokens file changed but cannot be read; the previous tokens stay accepted',
+    ]);
+    assert.deepEqual(await counts(), { failed: 2 });
+    // Fixed again: taken.
+    writeFileSync(file, 'delta\n');
+    assert.equal(tokens.check(), true);
+    assert.deepEqual([tokens.authorize('Bearer alpha'), tokens.authorize('Bearer delta')], [false, true]);
+    assert.deepEqual(await counts(), { failed: 2, loaded: 1 });
+  });
+
+  it('checks the file on its own once started, until stopped', async () => {
+    const file = tokensFile('alpha\n');
+    const tokens = new BearerTokens({
+      file,
+      reloadIntervalMs: 10,
+      logger: createLogger({ level: 'silent' }),
+    });
+    await tokens.start();
+    try {
+      rewrite(file, 'beta\n');
+      const deadline = Date.now() + 10_000;
+      while (!tokens.authorize('Bearer beta')) {
+        if (Date.now() > deadline)
+          throw new Error('timed out waiting for the rewritten tokens file to be read');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      assert.equal(tokens.authorize('Bearer alpha'), false);
+    } finally {
+      await tokens.stop();
+    }
   });
 });

@@ -1,12 +1,16 @@
 // QueryGrpcServer against a generic @grpc/grpc-js client built from our query.proto fixture, as any Jaeger api_v2
 // client would be, over an in-memory SpanReader: exact responses, chunking, and the status of every refusal.
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { KeyValue, Span, Trace, TraceId } from '@skein/model';
-import { createLogger } from '@skein/runtime';
+import { generateCertificates } from '@skein/devstack';
+import { createLogger, ServerTls } from '@skein/runtime';
 import { QueryGrpcServer, type QueryGrpcServerOptions, type QueryMethod } from '../src/grpc/server.js';
 import {
   QueryInputError,
@@ -505,6 +509,15 @@ describe('QueryGrpcServer (jaeger.api_v2.QueryService)', () => {
         { trace_id: Buffer.from(TRACE_A, 'hex'), start_time: ts(T0), end_time: ts(T0 - 1) },
         'end_time is before start_time',
       ],
+      [
+        'GetTrace',
+        {
+          trace_id: Buffer.from(TRACE_A, 'hex'),
+          start_time: ts(T0),
+          end_time: ts(T0 + 2 * 24 * 3600, 1_000_000),
+        },
+        'query time range is 172800001 ms, over the 172800000 ms allowed; narrow start_time..end_time',
+      ],
       ['FindTraces', {}, 'query is required: set at least service_name, start_time_min and start_time_max'],
       ['FindTraces', { query: { ...QUERY, service_name: '' } }, 'query.service_name is required'],
       [
@@ -551,6 +564,11 @@ describe('QueryGrpcServer (jaeger.api_v2.QueryService)', () => {
       ['GetDependencies', { end_time: ts(T0) }, 'start_time and end_time are required'],
       ['GetDependencies', { start_time: ts(T0) }, 'start_time and end_time are required'],
       ['GetDependencies', { start_time: ts(T0), end_time: ts(T0 - 1) }, 'end_time is before start_time'],
+      [
+        'GetDependencies',
+        { start_time: ts(T0), end_time: ts(T0 + 2 * 24 * 3600, 1_000_000) },
+        'query time range is 172800001 ms, over the 172800000 ms allowed; narrow start_time..end_time',
+      ],
     ];
     for (const [method, request, details] of cases) {
       const call = STREAMING.has(method)
@@ -722,6 +740,28 @@ describe('QueryGrpcServer (jaeger.api_v2.QueryService)', () => {
       `RESOURCE_EXHAUSTED: Received message larger than max (${big.length} vs 1024)`,
     );
     assert.deepEqual(reader.calls, []);
+  });
+
+  it('serves over TLS with a certificate the client trusts, and refuses plaintext', async (t) => {
+    const certs = await generateCertificates(mkdtempSync(join(tmpdir(), 'skein-query-grpc-tls-')));
+    const tls = ServerTls.load(
+      {
+        prefix: 'grpc',
+        certFile: certs.serverCertFile,
+        keyFile: certs.serverKeyFile,
+        minVersion: 'TLSv1.2',
+      },
+      { logger: createLogger({ level: 'silent' }), listener: 'grpc' },
+    );
+    const { server, client: plaintext } = await start(t, { tls });
+    // grpc-js's details carry the time of the failure: the status is what a client acts on.
+    assert.match(await outcome(unary(plaintext, 'GetServices', {})), /^UNAVAILABLE: /);
+    const secure = new loaded.jaeger.api_v2.QueryService(
+      `localhost:${server.port}`,
+      grpc.credentials.createSsl(readFileSync(certs.caFile)),
+    );
+    t.after(() => secure.close());
+    assert.deepEqual(await unary(secure, 'GetServices', {}), { services: ['checkout', 'inventory'] });
   });
 
   it('stop() closes the port', async (t) => {

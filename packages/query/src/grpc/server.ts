@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { DecodeError, type Span } from '@skein/model';
-import { bindGrpcServer, drainGrpcServer, type Logger, type Service } from '@skein/runtime';
+import { bindGrpcServer, drainGrpcServer, type Logger, type ServerTls, type Service } from '@skein/runtime';
+import { esRefusalMessage } from '../store/es-access.js';
 import { QueryInputError, type SpanReader, type TimeRange, type TraceQuery } from '../store/types.js';
 import {
   decodeFindTracesRequest,
@@ -29,10 +30,12 @@ export interface QueryGrpcServerOptions {
   maxSearchTraces: number;
   /** Traces FindTraces returns when `search_depth` is 0 (Jaeger's Elasticsearch reader uses 100). */
   defaultLimit: number;
-  /** Widest FindTraces window (start_time_max - start_time_min) accepted. */
+  /** Widest time range accepted: FindTraces' start_time_min..max, GetDependencies' and GetTrace's start..end. */
   maxTimeRangeMs: number;
   /** Largest request message accepted; grpc-js answers bigger ones with RESOURCE_EXHAUSTED before decoding. */
   maxMessageBytes: number;
+  /** Serve over TLS with this (reloading) certificate instead of plaintext. */
+  tls?: ServerTls;
   /** When given, every call whose metadata it refuses is answered UNAUTHENTICATED. */
   authorize?: (metadata: grpc.Metadata) => boolean;
   /** Called once per finished call, with how long it took and the status it ended with (for metrics). */
@@ -173,12 +176,21 @@ export class QueryGrpcServer implements Service {
       GetOperations: unary('GetOperations', (request) => this.#getOperations(request)),
       GetDependencies: unary('GetDependencies', (request) => this.#getDependencies(request)),
     });
-    this.#port = await bindGrpcServer(server, host, port, {
-      receiver: 'gRPC query server',
-      portSetting: 'gRPC query port',
-    });
+    const { tls } = this.options;
+    this.#port = await bindGrpcServer(
+      server,
+      host,
+      port,
+      { receiver: 'gRPC query server', portSetting: 'gRPC query port' },
+      tls?.grpcCredentials(),
+    );
     this.#server = server;
-    logger.info('gRPC query server listening', { host, port: this.#port, service: QUERY_SERVICE });
+    logger.info('gRPC query server listening', {
+      host,
+      port: this.#port,
+      service: QUERY_SERVICE,
+      tls: tls !== undefined,
+    });
   }
 
   /** Stops accepting calls and lets those in flight finish; what is still open at `deadline` is cut off. */
@@ -252,6 +264,9 @@ export class QueryGrpcServer implements Service {
       logger.debug('gRPC query refused by storage', { method: name, error: err });
       return { code: grpc.status.INVALID_ARGUMENT, details: err.message };
     }
+    // Refused credentials or TLS: logged once, with details, where the reader saw it.
+    const refused = esRefusalMessage(err);
+    if (refused !== undefined) return { code: grpc.status.UNAVAILABLE, details: refused };
     logger.error('gRPC query call failed', { method: name, error: err });
     return { code: grpc.status.INTERNAL, details: `${name} failed; see the query service log` };
   }
@@ -271,6 +286,7 @@ export class QueryGrpcServer implements Service {
     // One bound alone narrows nothing the reader can use, so it is ignored; both give the indices to look in.
     if (startTime !== undefined && endTime !== undefined) {
       if (endTime < startTime) throw invalid('end_time is before start_time');
+      this.#checkRange(startTime, endTime, 'start_time..end_time');
       range = { startMs: Math.floor(startTime / 1000), endMs: Math.ceil(endTime / 1000) };
     }
     const traces = await this.options.reader.getTraces([traceId], range);
@@ -290,21 +306,27 @@ export class QueryGrpcServer implements Service {
     }
   }
 
+  /** A time range (µs) no wider than maxTimeRangeMs, or INVALID_ARGUMENT naming the fields. */
+  #checkRange(startUs: number, endUs: number, fields: string): void {
+    const { maxTimeRangeMs } = this.options;
+    if (endUs - startUs > maxTimeRangeMs * 1000) {
+      throw invalid(
+        `query time range is ${Math.ceil((endUs - startUs) / 1000)} ms, over the ${maxTimeRangeMs} ms allowed; ` +
+          `narrow ${fields}`,
+      );
+    }
+  }
+
   /** Checks a search as the HTTP API does and turns it into the reader's terms. */
   #traceQuery(q: TraceQueryParameters): TraceQuery {
-    const { maxTimeRangeMs, maxSearchTraces, defaultLimit } = this.options;
+    const { maxSearchTraces, defaultLimit } = this.options;
     if (q.serviceName === '') throw invalid('query.service_name is required');
     const { startTimeMin: startMin, startTimeMax: startMax } = q;
     if (startMin === undefined || startMax === undefined) {
       throw invalid('query.start_time_min and query.start_time_max are required');
     }
     if (startMax < startMin) throw invalid('query.start_time_max is before query.start_time_min');
-    if (startMax - startMin > maxTimeRangeMs * 1000) {
-      throw invalid(
-        `query time range is ${Math.ceil((startMax - startMin) / 1000)} ms, over the ${maxTimeRangeMs} ms allowed; ` +
-          'narrow start_time_min..start_time_max',
-      );
-    }
+    this.#checkRange(startMin, startMax, 'start_time_min..start_time_max');
     // A zero duration means "no bound", as in Jaeger, whose non-nullable Durations cannot tell 0 from unset.
     const durationMin = q.durationMin || undefined;
     const durationMax = q.durationMax || undefined;
@@ -351,6 +373,7 @@ export class QueryGrpcServer implements Service {
     if (startTime === undefined || endTime === undefined)
       throw invalid('start_time and end_time are required');
     if (endTime < startTime) throw invalid('end_time is before start_time');
+    this.#checkRange(startTime, endTime, 'start_time..end_time');
     const endMs = Math.floor(endTime / 1000);
     const links = await this.options.reader.dependencies(endMs, endMs - Math.floor(startTime / 1000));
     return encodeGetDependenciesResponse(links);

@@ -1,8 +1,8 @@
 // Jaeger's HTTP query API on node:http: /api/services, /api/operations, /api/traces, /api/dependencies.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { errors as esErrors } from '@elastic/elasticsearch';
 import { jaegerTraceIdString, toUiTrace, type Trace } from '@skein/model';
-import { type Logger, type Service, listen } from '@skein/runtime';
+import { createServerWithTls, type Logger, type ServerTls, type Service, listen } from '@skein/runtime';
 import {
   ParamError,
   parseDependencies,
@@ -11,6 +11,7 @@ import {
   parseTraceRange,
   type QueryLimits,
 } from '../params/http-params.js';
+import { esRefusalMessage } from '../store/es-access.js';
 import { QueryInputError, type SpanReader } from '../store/types.js';
 import { failure, ok, type Envelope, type StructuredError } from './envelope.js';
 import type { StaticFiles } from './static.js';
@@ -25,6 +26,10 @@ export interface HttpApiOptions {
   /** Origins allowed by CORS; "*" allows any; empty sends no CORS headers. */
   corsOrigins: readonly string[];
   maxHeaderBytes: number;
+  /** Largest response body; a bigger result is answered 400 instead (unlimited when absent). */
+  maxResponseBytes?: number;
+  /** Serve HTTPS with this (reloading) certificate instead of plain HTTP. */
+  tls?: ServerTls;
   /** When given, every /api request must satisfy it (the Authorization header's value is passed). */
   authorize?: (authorization: string | undefined) => boolean;
   /** The web UI, served at every path outside /api (without auth); without it those paths are 404. */
@@ -65,12 +70,17 @@ export class HttpApi implements Service {
   }
 
   async start(): Promise<void> {
-    const server = createServer({ maxHeaderSize: this.options.maxHeaderBytes }, (req, res) => {
-      void this.#handle(req, res);
-    });
-    // A client that sends a malformed request line gets 400 from node itself; this only keeps it from throwing.
-    server.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    const server = createServerWithTls(
+      this.options.tls,
+      { maxHeaderSize: this.options.maxHeaderBytes },
+      (req, res) => void this.#handle(req, res),
+    );
+    // A malformed request gets 400, one whose head is over maxHeaderBytes 431, and the connection is closed.
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) return;
+      const status =
+        err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\n\r\n`);
     });
     this.#port = await listen(server, this.options.port, this.options.host);
     this.#server = server;
@@ -78,6 +88,7 @@ export class HttpApi implements Service {
       host: this.options.host,
       port: this.#port,
       ui: this.options.ui?.root ?? 'none',
+      tls: this.options.tls !== undefined,
     });
   }
 
@@ -158,8 +169,7 @@ export class HttpApi implements Service {
       } catch (err) {
         result = this.#failure(err, route);
       }
-      status = result.status;
-      this.#send(res, req, result.status, result.body, pretty);
+      status = this.#send(res, req, result.status, result.body, pretty);
     } catch (err) {
       this.options.logger.error('HTTP request failed', { error: (err as Error).message });
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
@@ -265,6 +275,9 @@ export class HttpApi implements Service {
     if (err instanceof ParamError || err instanceof QueryInputError) {
       return { status: 400, body: failure(400, err.message) };
     }
+    // Refused credentials or TLS: 502, said without details (logged once, with them, where the reader saw it).
+    const refused = esRefusalMessage(err);
+    if (refused !== undefined) return { status: 502, body: failure(502, refused) };
     if (err instanceof esErrors.ConnectionError || err instanceof esErrors.TimeoutError) {
       this.options.logger.warn('Elasticsearch unavailable', { route, error: err.message });
       return { status: 503, body: failure(503, `Elasticsearch is unavailable: ${err.message}`) };
@@ -294,14 +307,38 @@ export class HttpApi implements Service {
     body: Envelope,
     pretty: boolean,
     headers: Record<string, string> = {},
-  ): void {
-    const text = pretty ? JSON.stringify(body, null, 4) : JSON.stringify(body);
+  ): number {
+    // Only results are limited: an error's envelope is small, and must get through.
+    const max = status < 400 ? (this.options.maxResponseBytes ?? Infinity) : Infinity;
+    let text: string | undefined;
+    try {
+      text = pretty ? JSON.stringify(body, null, 4) : JSON.stringify(body);
+    } catch (err) {
+      // Past V8's longest string the result cannot be sent at all: refuse it as too large, below.
+      if (!(err instanceof RangeError)) throw err;
+    }
+    const bytes = text === undefined ? undefined : Buffer.byteLength(text);
+    if (bytes === undefined || bytes > max) {
+      const size = bytes === undefined ? 'too large to encode' : `${bytes} bytes`;
+      this.options.logger.debug('HTTP response over the limit', { size, max });
+      return this.#send(
+        res,
+        req,
+        400,
+        failure(
+          400,
+          `the result is ${size}, over the ${max} bytes allowed (http.max-response-bytes); ask for fewer traces: a lower limit, a narrower time range or more specific tags`,
+        ),
+        false,
+      );
+    }
     res.writeHead(status, {
       'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(text),
+      'content-length': bytes,
       ...headers,
     });
     res.end(req.method === 'HEAD' ? undefined : text);
+    return status;
   }
 }
 

@@ -131,6 +131,12 @@ export function parseSearch(params: URLSearchParams, limits: QueryLimits): Searc
   const startMicros = integerParam(params, 'start', 'an integer number of microseconds since the epoch');
   const rawIds = params.getAll('traceID');
   if (rawIds.length > 0) {
+    // Each ID may fetch up to query.max-spans-per-trace spans: as many IDs as a search may return, no more.
+    if (rawIds.length > limits.maxLimit) {
+      throw new ParamError(
+        `parameter 'traceID' is given ${rawIds.length} times, more than the ${limits.maxLimit} allowed (query.max-limit)`,
+      );
+    }
     const traceIds = rawIds.map((raw) => parseTraceIdParam(raw, 'parameter traceID'));
     let range: TimeRange | undefined;
     if (startMicros !== undefined || endMicros !== undefined) {

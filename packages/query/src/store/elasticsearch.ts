@@ -42,6 +42,8 @@ export interface EsSpanReaderOptions {
   maxSpansPerTrace: number;
   /** Measures each Elasticsearch request by kind. */
   onRequest?: (operation: string, seconds: number) => void;
+  /** Told of every failed Elasticsearch request (before it is thrown on), e.g. to log refused credentials once. */
+  onError?: (err: unknown) => void;
   now?: () => number;
 }
 
@@ -254,6 +256,7 @@ export class EsSpanReader implements SpanReader {
         ...body,
       })) as unknown as SearchResponse;
     } catch (err) {
+      this.#options.onError?.(err);
       if (err instanceof errors.ResponseError && err.statusCode === 400) throw refusal(err.body, hadTags);
       throw err;
     } finally {
@@ -272,6 +275,7 @@ export class EsSpanReader implements SpanReader {
       }
       return response.responses;
     } catch (err) {
+      this.#options.onError?.(err);
       if (err instanceof errors.ResponseError && err.statusCode === 400) throw refusal(err.body, false);
       throw err;
     } finally {
