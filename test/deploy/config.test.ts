@@ -295,7 +295,20 @@ describe('manifests against the components', () => {
     assert.ok(sidecar);
     assert.equal(sidecar.container.restartPolicy, 'Always', 'a native sidecar: it outlives the application');
     const config = effectiveConfig(sidecar, fullSchema(COMPONENTS.agent as never));
+    // Receivers and sampling on the pod's loopback; admin on every address, for probes and scraping.
     assert.equal(config['receivers.host'], '127.0.0.1');
+    for (const key of ['http.host', 'grpc.host', 'sampling.host', 'otlp.grpc.host', 'otlp.http.host']) {
+      assert.equal(config[key], undefined, `${key} follows receivers.host`);
+    }
+    assert.equal(config['admin.host'], '0.0.0.0');
+    assert.equal(at(app, 'spec', 'template', 'metadata', 'annotations', 'prometheus.io/port'), '14271');
+    // The DaemonSet's applications send to the node's IP: its receivers listen on every address.
+    const dsAgent = skeinContainers('daemonset').find((c) => c.workload === ds && c.command === 'agent');
+    assert.ok(dsAgent);
+    assert.equal(
+      effectiveConfig(dsAgent, fullSchema(COMPONENTS.agent as never))['receivers.host'],
+      '0.0.0.0',
+    );
     const appEnv = (at(podSpec(app), 'containers', 0, 'env') ?? []) as JsonObject[];
     assert.equal(appEnv.find((e) => e.name === 'JAEGER_AGENT_HOST')?.value, 'localhost');
     assert.equal(
