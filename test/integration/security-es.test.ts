@@ -84,14 +84,18 @@ async function started(proc: Skein, what: string): Promise<void> {
   });
 }
 
-/** Asserts no secret of the secure devstack appears in `text`. */
+/**
+ * Asserts no secret of the secure devstack appears in `text`, and no [REDACTED] either: redaction, the last line
+ * of defence, hides a secret that was about to be printed, so only its absence shows nothing tried to print one.
+ */
 function assertNoSecret(text: string, where: string): void {
   for (const [name, secret] of [
     ['the password', es.password],
     ['the API key', es.apiKey],
     ['the basic auth header', basic],
+    ['a redacted secret', '[REDACTED]'],
   ] as const) {
-    assert.ok(!text.includes(secret), `${where} holds ${name}`);
+    assert.ok(!text.includes(secret), `${where} holds ${name}: ${text}`);
   }
 }
 
@@ -285,7 +289,7 @@ describe('Elasticsearch behind TLS with authentication', () => {
         ),
       init.output(),
     );
-    // Without a CA file only the system's CAs are trusted, and the devstack's is none of them.
+    // Without a CA file only Node's built-in CAs are trusted, and the devstack's is none of them.
     const query = skein((await queryArgs(prefix, [`--es.api-key=${es.apiKey}`])).args);
     assert.equal(await query.exited, 1, query.output());
     assert.match(

@@ -274,6 +274,8 @@ describe('Kafka TLS and SASL', { concurrency: true }, () => {
         ),
       );
       assert.equal(output.includes(wrong), false);
+      // Nothing even tried to print it: redaction had nothing to do.
+      assert.equal(output.includes('[REDACTED]'), false, output);
     } finally {
       agent.kill('SIGKILL');
     }
@@ -381,6 +383,7 @@ describe('Kafka TLS and SASL', { concurrency: true }, () => {
       /^skein replay: KAFKA_AUTH_FAILED: Kafka at \S+ refused SASL SCRAM-SHA-512 authentication of user/m,
     );
     assert.equal(lines.join('\n').includes(wrong), false);
+    assert.equal(lines.join('\n').includes('[REDACTED]'), false, lines.join('\n'));
 
     lines.length = 0;
     assert.equal(await tracegen({ SKEIN_KAFKA_SASL_PASSWORD: password }), 0, lines.join('\n'));
@@ -389,6 +392,7 @@ describe('Kafka TLS and SASL', { concurrency: true }, () => {
     assert.equal(await replay({ SKEIN_KAFKA_SASL_PASSWORD_FILE: passwordFile }), 0, lines.join('\n'));
     assert.equal(await countDocs(es, `${prefix}jaeger-span-*`), summary.spans);
     assert.equal(lines.join('\n').includes(password), false);
+    assert.equal(lines.join('\n').includes('[REDACTED]'), false, lines.join('\n'));
   });
 
   it('reads kafka.sasl.password-file again when a connection authenticates: a rotated password is used on reconnect', async () => {

@@ -57,7 +57,13 @@ export class Agent implements SpanSink {
         requestTimeoutMs: config['kafka.request-timeout'],
         security,
       }),
-      startError: (err) => kafkaStartError(err, { brokers: config['kafka.brokers'], security }),
+      startError: (err) =>
+        kafkaStartError(err, {
+          brokers: config['kafka.brokers'],
+          security,
+          role: 'producer',
+          topic: config['kafka.topic'],
+        }),
       onFatal: (err) => fail('kafka-publisher', err),
       topic: config['kafka.topic'],
       acks: config['kafka.acks'],

@@ -26,6 +26,7 @@ export type {
 export {
   generateCredentials,
   readSecurityFile,
+  secretsOf,
   writeSecurityFile,
   type DevstackCredentials,
 } from './security.js';

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
@@ -10,6 +10,7 @@ import type { JavaRuntime } from './java.js';
 import { resolveInto } from './maven.js';
 import type { Certificates } from './tls.js';
 import { upsertScramCredentials } from './scram.js';
+import { scrubSecrets, writePrivateFile } from './security.js';
 import { launch, stopGroup, waitUntil, writeRecord, type ManagedProcess } from './process.js';
 import { KAFKA_SCALA_ARTIFACT, KAFKA_VERSION, LOG4J_VERSION } from './versions.js';
 
@@ -149,9 +150,7 @@ async function runKafkaTool(
 ): Promise<void> {
   const argFile = join(dir, 'config', `${mainClass.split('.').pop() ?? 'tool'}.args`);
   const quote = (arg: string): string => `"${arg.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-  await writeFile(argFile, [...jvm, '-cp', classpath, mainClass, ...args].map(quote).join('\n'), {
-    mode: 0o600,
-  });
+  await writePrivateFile(argFile, [...jvm, '-cp', classpath, mainClass, ...args].map(quote).join('\n'));
   try {
     await run(java.bin, [`@${argFile}`], { cwd: dir, maxBuffer: 16 * 1024 * 1024 });
   } finally {
@@ -213,8 +212,7 @@ export async function startKafkaNode(
     checkCredential('password', options.secure.password);
   }
   // With secure listeners the file holds the PLAIN password: readable by its owner only.
-  await writeFile(properties, serverProperties(options), { mode: 0o600 });
-  await chmod(properties, 0o600);
+  await writePrivateFile(properties, serverProperties(options));
   await writeFile(log4j, LOG4J2);
   const cp = classpath.join(':');
   const logFile = join(options.dir, 'kafka.log');
@@ -240,13 +238,13 @@ export async function startKafkaNode(
         options.dir,
       );
     } catch (err) {
-      const detail = String((err as { stderr?: string }).stderr ?? (err as Error).message).slice(-1500);
+      // The tool may echo its arguments (the SCRAM passwords among them): none reaches the message, and the
+      // raw error, which holds its whole output, is not passed on as the cause.
+      const secrets = options.secure ? [options.secure.password] : [];
+      const output = String((err as { stderr?: string }).stderr || (err as Error).message);
       throw new DevstackError(
         'DEVSTACK_INSTALL_FAILED',
-        `Formatting Kafka storage in ${options.dir} failed: ${detail}`,
-        {
-          cause: err,
-        },
+        `Formatting Kafka storage in ${options.dir} failed: ${scrubSecrets(output, secrets).slice(-1500)}`,
       );
     }
   }

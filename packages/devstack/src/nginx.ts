@@ -2,7 +2,7 @@
 // authentication (basic or API key), answered the way Elasticsearch's security module answers.
 import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,6 +10,7 @@ import { DevstackError } from './errors.js';
 import { isRoot } from './paths.js';
 import { freePort } from './ports.js';
 import { launch, stopGroup, waitUntil, writeRecord } from './process.js';
+import { scrubSecrets, secretsOf, writePrivateFile } from './security.js';
 import type { Certificates } from './tls.js';
 
 const run = promisify(execFile);
@@ -331,8 +332,8 @@ export async function startElasticsearchProxy(
   const port = options.port ? options.port : await freePort();
   await mkdir(join(options.dir, 'tmp'), { recursive: true });
   const configFile = join(options.dir, 'nginx.conf');
-  await writeFile(configFile, nginxConfig({ ...options, port }), { mode: 0o600 });
-  await chmod(configFile, 0o600);
+  // It holds the credentials: readable by its owner only.
+  await writePrivateFile(configFile, nginxConfig({ ...options, port }));
   const logFile = join(options.dir, 'nginx.log');
   const proc = launch({
     command: nginx,
@@ -362,9 +363,9 @@ export async function startElasticsearchProxy(
     await stopGroup(proc.pgid, 5_000);
     const log = await readFile(logFile, 'utf8').catch(() => '');
     if (log.trim() && err instanceof DevstackError) {
-      throw new DevstackError(err.code, `${err.message}; nginx said: ${log.trim().slice(-800)}`, {
-        cause: err,
-      });
+      // nginx quotes the config line it fails at, and that line may hold the credentials.
+      const said = scrubSecrets(log.trim(), secretsOf(options)).slice(-800);
+      throw new DevstackError(err.code, `${err.message}; nginx said: ${said}`, { cause: err });
     }
     throw err;
   }

@@ -1,6 +1,8 @@
-// Credentials for the secure devstack and the file that hands them to tests and tools.
+// Credentials for the secure devstack, the file that hands them to tests and tools, and keeping them out of
+// files others can read and out of error messages.
 import { randomBytes } from 'node:crypto';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { DevstackError } from './errors.js';
 import type { DevstackSecurity } from './types.js';
 
@@ -23,10 +25,71 @@ export function generateCredentials(username = 'skein'): DevstackCredentials {
   };
 }
 
+/**
+ * Writes `content` to `path` readable by its owner only. It goes to a new file created with mode 0600 that is
+ * then renamed over `path`: a file already there, with its own mode, never holds the content, nor does a file a
+ * symlink at `path` points to, and a reader sees the old content or the new, never half of it.
+ */
+export async function writePrivateFile(path: string, content: string): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  // 'wx': never an existing file (or a symlink planted at the name), so the mode is the one given here.
+  const handle = await open(temp, 'wx', 0o600);
+  try {
+    try {
+      // The umask can only take bits away; this makes the mode exactly 0600 whatever it is.
+      await handle.chmod(0o600);
+      await handle.writeFile(content);
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+}
+
 /** Writes `security` as JSON readable by its owner only (mode 0600, also when the file already existed). */
 export async function writeSecurityFile(path: string, security: DevstackSecurity): Promise<void> {
-  await writeFile(path, `${JSON.stringify(security, null, 2)}\n`, { mode: 0o600 });
-  await chmod(path, 0o600);
+  await writePrivateFile(path, `${JSON.stringify(security, null, 2)}\n`);
+}
+
+/**
+ * Every secret of a secure devstack in the forms output may carry it: the passwords, the API key, and the
+ * base64 a Basic Authorization header carries. A tool that prints errors registers these for redaction.
+ */
+export function secretsOf(security: DevstackSecurity | DevstackCredentials): string[] {
+  const basic = (username: string, password: string): string =>
+    Buffer.from(`${username}:${password}`).toString('base64');
+  const { kafka, elasticsearch: es } =
+    'kafka' in security ? security : { kafka: security, elasticsearch: security };
+  return [
+    ...new Set([
+      kafka.password,
+      basic(kafka.username, kafka.password),
+      es.password,
+      basic(es.username, es.password),
+      es.apiKey,
+    ]),
+  ];
+}
+
+/** `text` with each of `secrets` replaced by [REDACTED]: for messages built from a tool's or a log's output. */
+export function scrubSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
+    if (secret.length >= 4) out = out.replaceAll(secret, '[REDACTED]');
+  }
+  return out;
+}
+
+/** `err` with the secrets taken out of its message and stack (in place: it keeps its class, code and log file). */
+export function scrubError(err: unknown, secrets: readonly string[]): unknown {
+  if (err instanceof Error) {
+    err.message = scrubSecrets(err.message, secrets);
+    if (err.stack !== undefined) err.stack = scrubSecrets(err.stack, secrets);
+  }
+  return err;
 }
 
 function invalid(path: string, what: string): DevstackError {

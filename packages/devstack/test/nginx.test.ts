@@ -226,6 +226,45 @@ describe('nginx configuration and discovery', () => {
     assert.ok(config.includes('proxy_set_header Authorization "";'));
   });
 
+  it('an nginx that fails quoting the config lines with the credentials: none of them in the error', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'skein-nginx-test-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    // As nginx -t does for a directive it cannot parse: the line, credentials and all, on its output.
+    const fake = join(dir, 'fake-nginx');
+    writeFileSync(fake, '#!/bin/sh\necho "nginx: [emerg] in $4:"\ngrep http_authorization "$4"\nexit 1\n', {
+      mode: 0o755,
+    });
+    const password = 'Never-Shown_pw42';
+    const apiKey = Buffer.from('key-id-0123456789abc:NeverShown0123456789ab').toString('base64');
+    const basic = Buffer.from(`skein:${password}`).toString('base64');
+    await assert.rejects(
+      startElasticsearchProxy({
+        dir: join(dir, 'proxy'),
+        upstream: 'http://127.0.0.1:9200',
+        certs: {
+          caFile: join(dir, 'none.crt'),
+          serverCertFile: 's.crt',
+          serverKeyFile: 's.key',
+        } as Certificates,
+        username: 'skein',
+        password,
+        apiKey,
+        nginx: fake,
+        startTimeoutMs: 20_000,
+      }),
+      (err: unknown) => {
+        assert.ok(err instanceof DevstackError, String(err));
+        assert.equal(err.code, 'DEVSTACK_PROCESS_EXITED');
+        assert.match(err.message, /nginx said: nginx: \[emerg\] in .*nginx\.conf:/);
+        assert.match(err.message, /if \(\$http_authorization = "Basic \[REDACTED\]"\)/);
+        assert.match(err.message, /if \(\$http_authorization = "ApiKey \[REDACTED\]"\)/);
+        for (const secret of [password, apiKey, basic]) assert.equal(err.message.includes(secret), false);
+        return true;
+      },
+    );
+    assert.equal(statSync(join(dir, 'proxy', 'nginx.conf')).mode & 0o777, 0o600);
+  });
+
   it('says what to do when SKEIN_NGINX is not an executable', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'skein-nginx-test-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));

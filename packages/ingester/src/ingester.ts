@@ -210,7 +210,10 @@ export class Ingester {
   readonly parts: IndexingParts;
   readonly consumer: SpanConsumer;
 
-  /** `fail` stops the ingester with an error no retry cures (Kafka refusing its credentials on a rejoin). */
+  /**
+   * `fail` stops the ingester with an error no retry cures: Kafka refusing its credentials on a rejoin, or any
+   * crash of the consumer kafkajs does not restart from.
+   */
   constructor(
     config: IngesterConfig,
     logger: Logger,
@@ -225,7 +228,13 @@ export class Ingester {
       logger: kafkaLogger,
       security,
     });
-    const kafkaContext = { brokers: config['kafka.brokers'], security };
+    const kafkaContext = {
+      brokers: config['kafka.brokers'],
+      security,
+      role: 'consumer' as const,
+      topic: config['kafka.topic'],
+      groupId: config['kafka.group-id'],
+    };
     const esSecurity = resolveEsSecurity(config);
     const es = createElasticsearch(esSecurity);
     if (config['sampling.tail.enabled'] && !config['sampling.tail.policies-file']) {
@@ -260,10 +269,8 @@ export class Ingester {
       commitIntervalMs: config['kafka.commit-interval'],
       maxPendingSpans: config['pipeline.max-pending-spans'],
       startError: (err) => kafkaStartError(err, kafkaContext),
-      onCrash: (err) => {
-        const fatal = kafkaSecurityError(err, kafkaContext);
-        if (fatal) fail('consumer', fatal);
-      },
+      crashError: (err) => kafkaSecurityError(err, kafkaContext),
+      onCrash: (err) => fail('consumer', err),
       pipeline: this.parts.pipeline,
       writer: this.parts.writer,
       metrics: this.parts.metrics,

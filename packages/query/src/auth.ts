@@ -1,27 +1,54 @@
 // Bearer tokens for the HTTP and gRPC APIs, compared in constant time; the tokens file is re-read when it changes.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
-import { ConfigError, registerSecret, type Logger, type Service } from '@skein/runtime';
+import {
+  ConfigError,
+  contentDigest,
+  readSettled,
+  registerSecret,
+  type Logger,
+  type Service,
+} from '@skein/runtime';
 import type { Counter } from 'prom-client';
 
-/** Reads the accepted tokens: the single configured one and those of the file (one per line, # comments). */
-export function loadBearerTokens(token: string | undefined, file: string | undefined): string[] {
-  const tokens: string[] = [];
-  if (token !== undefined) tokens.push(token);
-  if (file !== undefined) {
-    let text: string;
+/** Reads of a tokens file a writer keeps changing before the start gives up. */
+const SETTLE_ATTEMPTS = 3;
+
+/** The tokens file's content, read when no write overlapped the read; ConfigError when it cannot be. */
+function readTokensFile(file: string): Buffer {
+  for (let attempt = 0; attempt < SETTLE_ATTEMPTS; attempt++) {
+    let content: Buffer | undefined;
     try {
-      text = readFileSync(file, 'utf8');
+      content = readSettled([file])?.[0];
     } catch (err) {
       throw new ConfigError(
         'auth.bearer-tokens-file',
         `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
       );
     }
-    tokens.push(...parseTokens(text));
-    if (tokens.length === 0) throw new ConfigError('auth.bearer-tokens-file', `${file} holds no token`);
+    if (content !== undefined) return content;
   }
-  return tokens;
+  throw new ConfigError(
+    'auth.bearer-tokens-file',
+    `${file} changed while it was read, ${SETTLE_ATTEMPTS} times over; write it whole to another file and rename that over it`,
+  );
+}
+
+/** Reads the accepted tokens: the single configured one and those of the file (one per line, # comments). */
+export function loadBearerTokens(token: string | undefined, file: string | undefined): string[] {
+  return readBearerTokens(token, file).tokens;
+}
+
+function readBearerTokens(
+  token: string | undefined,
+  file: string | undefined,
+): { tokens: string[]; version: string | undefined } {
+  const tokens: string[] = [];
+  if (token !== undefined) tokens.push(token);
+  if (file === undefined) return { tokens, version: undefined };
+  const content = readTokensFile(file);
+  tokens.push(...parseTokens(content.toString('utf8')));
+  if (tokens.length === 0) throw new ConfigError('auth.bearer-tokens-file', `${file} holds no token`);
+  return { tokens, version: contentDigest([content]) };
 }
 
 /** The tokens of a tokens file's text: one per line, blank lines and # comments skipped. */
@@ -70,10 +97,12 @@ export interface BearerTokensOptions {
 }
 
 /**
- * The accepted bearer tokens: the configured one and those of the tokens file, which is re-read when it changes
- * (mtime, size or inode), so tokens are added and revoked without a restart. A new version that cannot be read
- * or holds no token is logged and counted, and the previous tokens stay accepted: a botched edit does not lock
- * everyone out. Read at construction: an unusable file then is a ConfigError naming `auth.bearer-tokens-file`.
+ * The accepted bearer tokens: the configured one and those of the tokens file, which is re-read when its content
+ * changes (SHA-256 of what is read: timestamps miss a same-size rewrite within their granularity), so tokens are
+ * added and revoked without a restart. A read a write overlapped is dropped and made again next time. A new
+ * version that cannot be read or holds no token is logged and counted, and the previous tokens stay accepted: a
+ * botched edit does not lock everyone out. Read at construction: an unusable file then is a ConfigError naming
+ * `auth.bearer-tokens-file`.
  */
 export class BearerTokens implements Service {
   readonly name = 'auth-tokens';
@@ -85,8 +114,8 @@ export class BearerTokens implements Service {
 
   constructor(options: BearerTokensOptions) {
     this.#options = options;
-    this.#version = options.file === undefined ? undefined : fileVersion(options.file);
-    const tokens = loadBearerTokens(options.token, options.file);
+    const { tokens, version } = readBearerTokens(options.token, options.file);
+    this.#version = version;
     for (const token of tokens) registerSecret(token);
     this.#accepted = tokens.map(digest);
   }
@@ -127,20 +156,29 @@ export class BearerTokens implements Service {
   check(): boolean {
     const { file, token, logger, reloads } = this.#options;
     if (file === undefined) return false;
-    const version = fileVersion(file);
+    let content: Buffer | undefined;
+    let version: string;
+    let problem: string | undefined;
+    try {
+      content = readSettled([file])?.[0];
+      // Being written right now: read it again next time rather than take half of it.
+      if (content === undefined) return false;
+      version = contentDigest([content]);
+    } catch (err) {
+      problem = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      version = `unreadable: ${problem}`;
+    }
     if (version === this.#version) return false;
     this.#version = version;
-    let inFile: string[];
-    try {
-      inFile = parseTokens(readFileSync(file, 'utf8'));
-    } catch (err) {
+    if (content === undefined) {
       reloads?.inc({ result: 'failed' });
       logger.warn('bearer tokens file changed but cannot be read; the previous tokens stay accepted', {
         file,
-        error: (err as NodeJS.ErrnoException).code ?? (err as Error).message,
+        error: problem,
       });
       return false;
     }
+    const inFile = parseTokens(content.toString('utf8'));
     if (inFile.length === 0) {
       reloads?.inc({ result: 'failed' });
       logger.warn('bearer tokens file changed but holds no token; the previous tokens stay accepted', {
@@ -154,14 +192,5 @@ export class BearerTokens implements Service {
     reloads?.inc({ result: 'loaded' });
     logger.info('bearer tokens reloaded', { file, tokens: this.#accepted.length });
     return true;
-  }
-}
-
-function fileVersion(file: string): string {
-  try {
-    const s = statSync(file);
-    return `${s.ino}:${s.size}:${s.mtimeMs}`;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code ?? 'unreadable';
   }
 }

@@ -57,7 +57,7 @@ export const querySchema = {
   'query.default-lookback': field.duration('48h', 'Search range when neither start nor lookback is given'),
   'query.max-time-range': field.duration(
     '720h',
-    'Longest time range a search or dependencies request may cover',
+    'Longest time range a search, a dependencies request or a trace lookup (HTTP and gRPC) may cover',
   ),
   'query.service-lookback': field.duration(
     '72h',

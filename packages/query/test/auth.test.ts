@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import fs, {
+  appendFileSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import { createLogger } from '@skein/runtime';
 import { Counter, Registry } from 'prom-client';
 import { BearerTokens, bearerAuthorizer, loadBearerTokens } from '../src/auth.js';
@@ -116,6 +125,50 @@ describe('BearerTokens', () => {
     assert.equal(tokens.check(), true);
     assert.deepEqual([tokens.authorize('Bearer alpha'), tokens.authorize('Bearer delta')], [false, true]);
     assert.deepEqual(await counts(), { failed: 2, loaded: 1 });
+  });
+
+  it('sees a same-size rewrite in place that leaves inode, size and mtime as they were', async () => {
+    const file = tokensFile('alpha-1\n');
+    // Whole seconds, as a coarse file system stamps both writes.
+    utimesSync(file, 1_700_000_000, 1_700_000_000);
+    const { tokens, counts } = harness({ file });
+    const before = statSync(file);
+    writeFileSync(file, 'omega-9\n');
+    utimesSync(file, 1_700_000_000, 1_700_000_000);
+    const after = statSync(file);
+    assert.deepEqual([after.ino, after.size, after.mtimeMs], [before.ino, before.size, before.mtimeMs]);
+    assert.equal(tokens.check(), true);
+    assert.deepEqual([tokens.authorize('Bearer alpha-1'), tokens.authorize('Bearer omega-9')], [false, true]);
+    assert.equal(tokens.check(), false, 'unchanged since');
+    assert.deepEqual(await counts(), { loaded: 1 });
+  });
+
+  it('takes no half-written file: a read a write overlapped is made again next time', async () => {
+    const file = tokensFile('alpha\n');
+    const { tokens, warnings, counts } = harness({ file });
+    // A writer in the middle of the file: the rest of the line arrives just after the read.
+    writeFileSync(file, 'alpha\nbet');
+    const readFileSync = fs.readFileSync;
+    mock.method(fs, 'readFileSync', (...args: Parameters<typeof fs.readFileSync>) => {
+      const content = readFileSync(...args);
+      if (args[0] === file) appendFileSync(file, 'a-2\n');
+      return content;
+    });
+    syncBuiltinESMExports();
+    try {
+      assert.equal(tokens.check(), false);
+    } finally {
+      mock.restoreAll();
+      syncBuiltinESMExports();
+    }
+    assert.equal(tokens.authorize('Bearer bet'), false, 'half a token is never accepted');
+    assert.equal(tokens.check(), true);
+    assert.deepEqual(
+      ['alpha', 'bet', 'beta-2'].map((t) => tokens.authorize(`Bearer ${t}`)),
+      [true, false, true],
+    );
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(await counts(), { loaded: 1 });
   });
 
   it('checks the file on its own once started, until stopped', async () => {

@@ -38,6 +38,7 @@ export {
   REDACTED,
   MIN_SECRET_LENGTH,
 } from './security/secrets.js';
+export { readSettled, contentDigest } from './security/watched-files.js';
 export {
   kafkaSecuritySchema,
   kafkaSecurity,

@@ -120,6 +120,8 @@ describe('resolveEsSecurity', () => {
   });
 
   it('reads the CA, client certificate and key, and turns verification off only when asked', () => {
+    const keyPem = readFileSync(certs.clientKeyFile, 'utf8');
+    assert.equal(registeredSecrets().includes(keyPem), false);
     const security = resolveEsSecurity(
       config({
         'es.url': 'https://localhost:9243',
@@ -134,6 +136,8 @@ describe('resolveEsSecurity', () => {
       cert: readFileSync(certs.clientCertFile),
       key: readFileSync(certs.clientKeyFile),
     });
+    // The key is a secret of the process from now on, as the Kafka client key is.
+    assert.equal(registeredSecrets().includes(keyPem), true);
     assert.equal(security.insecureSkipVerify, false);
     const insecure = resolveEsSecurity(
       config({ 'es.url': 'https://localhost:9243', 'es.tls.insecure-skip-verify': true }),
@@ -221,8 +225,26 @@ describe('resolveEsSecurity refuses, naming the key and never the secret', () =>
       'a URL that is none',
       { 'es.url': `http://u:${password}@not a url:9200` },
       'es.url',
-      'es.url: "http://not a url:9200" is not a URL; expected http(s)://host:port',
+      'es.url: is not a URL (not shown: it may hold a password); expected http(s)://host:port, and if it holds ' +
+        'credentials, percent-encode any / ? # @ or % in the password (encodeURIComponent), or use es.username ' +
+        'with es.password-file instead',
     ],
+    [
+      'a URL that is none, with a / in the password',
+      { 'es.url': `http://u:x/${password}@h:9200` },
+      'es.url',
+      'es.url: is not a URL (not shown: it may hold a password); expected http(s)://host:port, and if it holds ' +
+        'credentials, percent-encode any / ? # @ or % in the password (encodeURIComponent), or use es.username ' +
+        'with es.password-file instead',
+    ],
+    ...['/', '?', '#'].map((c): [string, Record<string, string>, string, string] => [
+      `a password with an unencoded ${c}, which parses as a URL with another host`,
+      { 'es.url': `https://u:1234${c}${password}@h:9243` },
+      'es.url',
+      'es.url: has an @ after its host (not shown: it may hold a password), so a password in it probably holds ' +
+        'an unencoded / ? or #; if it holds credentials, percent-encode any / ? # @ or % in the password ' +
+        '(encodeURIComponent), or use es.username with es.password-file instead',
+    ]),
     [
       'another scheme',
       { 'es.url': 'ftp://h:21' },
@@ -329,6 +351,14 @@ describe('redactUrl', () => {
   });
   it('strips userinfo from a string that does not parse as a URL', () => {
     assert.equal(redactUrl('http://user:se@cret@bad host:9200'), 'http://bad host:9200');
+    assert.equal(redactUrl('http://user:se/cr@et@bad host:9200'), 'http://bad host:9200');
+    assert.equal(redactUrl('user:se/cr?et@bad host'), 'bad host');
+    assert.equal(redactUrl('not a url'), 'not a url');
+  });
+  it('strips a password with an unencoded / ? or # that makes the URL parse with another host', () => {
+    assert.equal(redactUrl('http://user:1234/secret@es.example:9200'), 'http://es.example:9200');
+    assert.equal(redactUrl('https://user:1234?sec/ret@es.example:9243/x'), 'https://es.example:9243/x');
+    assert.equal(redactUrl('https://user:1234#secret@es.example'), 'https://es.example');
   });
 });
 

@@ -1,7 +1,7 @@
 // The Kafka security keys: validation at start, the kafkajs options they become, password files, and the errors
 // that stop a component (with real TLS failures from servers on loopback, wrapped as kafkajs wraps them).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer as createTcpServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import {
   type KafkaSecurity,
 } from '../src/security/kafka.js';
 import { registeredSecrets } from '../src/security/secrets.js';
+import { whileReading } from './support/writer.js';
 
 const work = mkdtempSync(join(tmpdir(), 'skein-kafka-security-'));
 let certs: Certificates;
@@ -149,7 +150,7 @@ describe('kafkaSecurity: kafkajs options', () => {
     assert.equal(registeredSecrets().includes(key), true);
   });
 
-  it('turns TLS on with kafka.tls.enabled alone, verifying against the system CAs', () => {
+  it("turns TLS on with kafka.tls.enabled alone, verifying against Node's built-in CAs", () => {
     assert.deepEqual(fromFlags(['--kafka.tls.enabled']).ssl, { rejectUnauthorized: true });
   });
 
@@ -161,6 +162,32 @@ describe('kafkaSecurity: kafkajs options', () => {
     const line = JSON.parse(lines[0] as string) as { level: string; msg: string };
     assert.equal(line.level, 'warn');
     assert.match(line.msg, /^kafka.tls.insecure-skip-verify is true: any certificate is accepted/);
+  });
+
+  it('warns at every start when SASL runs without TLS, plain or SCRAM, and not with TLS', () => {
+    const env = { SKEIN_KAFKA_SASL_PASSWORD: 'no-tls-pw-31' };
+    const warnings = (argv: string[]): string[] => {
+      const lines: string[] = [];
+      fromFlags(['--kafka.sasl.username=alice', ...argv], env, lines);
+      return lines
+        .map((l) => JSON.parse(l) as { level: string; msg: string })
+        .map((l) => `${l.level} ${l.msg}`);
+    };
+    assert.deepEqual(warnings(['--kafka.sasl.mechanism=plain']), [
+      'warn kafka.sasl.mechanism is plain without TLS: the password of user "alice" crosses the network in ' +
+        'clear text at every connection, and the spans travel unencrypted. Connect to a SASL_SSL listener with ' +
+        'kafka.tls.enabled=true (and kafka.tls.ca-file)',
+    ]);
+    assert.deepEqual(warnings(['--kafka.sasl.mechanism=scram-sha-256']), [
+      'warn kafka.sasl.mechanism is scram-sha-256 without TLS: SCRAM keeps the password off the network, but ' +
+        'the spans travel unencrypted, and whoever can intercept the connection can read and change them. ' +
+        'Connect to a SASL_SSL listener with kafka.tls.enabled=true (and kafka.tls.ca-file)',
+    ]);
+    assert.deepEqual(warnings(['--kafka.sasl.mechanism=plain', '--kafka.tls.enabled']), []);
+    assert.deepEqual(
+      warnings(['--kafka.sasl.mechanism=scram-sha-512', `--kafka.tls.ca-file=${certs.caFile}`]),
+      [],
+    );
   });
 
   it('takes the password from SKEIN_KAFKA_SASL_PASSWORD and never shows it', () => {
@@ -194,9 +221,38 @@ describe('kafkaSecurity: kafkajs options', () => {
     unlinkSync(pwFile);
     assert.equal(sasl.password, 'second-pw-value');
   });
+
+  it('takes no half-written password file: a read a write overlapped keeps the last password', (t) => {
+    const pwFile = file('half-written-pw', 'whole-pw-one\n');
+    const sasl = fromFlags([
+      '--kafka.sasl.mechanism=scram-sha-256',
+      '--kafka.sasl.username=alice',
+      '--kafka.tls.enabled',
+      `--kafka.sasl.password-file=${pwFile}`,
+    ]).sasl as { password: string };
+    assert.equal(sasl.password, 'whole-pw-one');
+    // A writer in the middle of the file: each read sees a part, and the rest arrives right after it.
+    writeFileSync(pwFile, 'whole-pw');
+    let writes = 0;
+    const writer = whileReading(t, pwFile, () => {
+      writes++;
+      appendFileSync(pwFile, '-two');
+    });
+    assert.equal(sasl.password, 'whole-pw-one', 'a partly written password is not used');
+    assert.equal(writes, 3, 'read again, up to three times, while it changed');
+    assert.equal(registeredSecrets().includes('whole-pw'), false);
+    writer.stop();
+    writeFileSync(pwFile, 'whole-pw-two\n');
+    assert.equal(sasl.password, 'whole-pw-two', 'the next authentication reads it again');
+  });
 });
 
-const { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSNonRetriableError } = kafkajs;
+const {
+  KafkaJSConnectionError,
+  KafkaJSNumberOfRetriesExceeded,
+  KafkaJSNonRetriableError,
+  KafkaJSProtocolError,
+} = kafkajs;
 const KafkaJSSASLAuthenticationError = kafkajs.KafkaJSSASLAuthenticationError as unknown as new (
   message: string,
 ) => Error;
@@ -272,6 +328,90 @@ describe('kafkaSecurityError', () => {
         'kafka.sasl.password-file), and that the listener enables SCRAM-SHA-512 (kafka.sasl.mechanism)',
     );
     assert.equal(err.message.includes('wrong-pw-5678'), false);
+    // Nothing even tried to put it there: redaction had nothing to do.
+    assert.equal(err.message.includes('[REDACTED]'), false);
+  });
+
+  /** A kafkajs protocol error as kafkajs builds it from Kafka's error code (kafkajs/src/protocol/error.js). */
+  const protocolError = (type: string, code: number, message: string): Error =>
+    new (KafkaJSProtocolError as unknown as new (e: object) => Error)({
+      type,
+      code,
+      message,
+      retriable: false,
+    });
+
+  it('maps an authorization error of each kind to KAFKA_AUTH_FAILED naming principal, resource and what to grant', () => {
+    const consumer = {
+      brokers: ['kafka-1:9094', 'kafka-2:9094'],
+      security: scram(),
+      role: 'consumer' as const,
+      topic: 'skein-spans',
+      groupId: 'skein-ingester',
+    };
+    const topic = kafkaSecurityError(
+      protocolError(
+        'TOPIC_AUTHORIZATION_FAILED',
+        29,
+        'Not authorized to access topics: [Topic authorization failed]',
+      ),
+      consumer,
+    );
+    assert.ok(topic instanceof SkeinError);
+    assert.equal(topic.code, 'KAFKA_AUTH_FAILED');
+    assert.equal(
+      topic.message,
+      'Kafka at kafka-1:9094, kafka-2:9094 refused User:alice access to the topic "skein-spans" (kafka.topic) ' +
+        '(TOPIC_AUTHORIZATION_FAILED): the brokers accepted the client, but no ACL allows what it asked. Grant ' +
+        "User:alice Read and Describe on that Topic, e.g. kafka-acls.sh --bootstrap-server kafka-1:9094 --add --allow-principal 'User:alice' " +
+        '--operation Read --operation Describe --topic skein-spans; or, if that is not the principal meant, check ' +
+        'kafka.sasl.username (or kafka.tls.cert-file)',
+    );
+    // As the consumer's crash passes it on: wrapped by the retrier, the protocol error as its cause.
+    const NonRetriable = KafkaJSNonRetriableError as unknown as new (e: Error, o: { cause: Error }) => Error;
+    const denied = protocolError(
+      'GROUP_AUTHORIZATION_FAILED',
+      30,
+      'Not authorized to access group: Group authorization failed',
+    );
+    const group = kafkaSecurityError(new NonRetriable(denied, { cause: denied }), consumer);
+    assert.equal(group?.code, 'KAFKA_AUTH_FAILED');
+    assert.match(
+      group?.message ?? '',
+      /^Kafka at kafka-1:9094, kafka-2:9094 refused User:alice access to the consumer group "skein-ingester" \(kafka.group-id\) \(GROUP_AUTHORIZATION_FAILED\): .* Grant User:alice Read on that Group, e.g. kafka-acls.sh --bootstrap-server kafka-1:9094 --add --allow-principal 'User:alice' --operation Read --group skein-ingester;/,
+    );
+
+    // With a client certificate and no SASL, the principal is the certificate's subject.
+    const mtls = fromFlags([
+      `--kafka.tls.ca-file=${certs.caFile}`,
+      `--kafka.tls.cert-file=${certs.clientCertFile}`,
+      `--kafka.tls.key-file=${certs.clientKeyFile}`,
+    ]);
+    const producer = { brokers: ['kafka-1:9093'], security: mtls, role: 'producer' as const, topic: 'spans' };
+    assert.match(
+      kafkaSecurityError(protocolError('TOPIC_AUTHORIZATION_FAILED', 29, 'denied'), producer)?.message ?? '',
+      /refused User:CN=skein-client access to the topic "spans" \(kafka.topic\) .* Grant User:CN=skein-client Write and Describe on that Topic, e.g. .* --allow-principal 'User:CN=skein-client' --operation Write --operation Describe --topic spans;/,
+    );
+    assert.match(
+      kafkaSecurityError(
+        protocolError('CLUSTER_AUTHORIZATION_FAILED', 31, 'Cluster authorization failed'),
+        producer,
+      )?.message ?? '',
+      /refused User:CN=skein-client access to the cluster \(CLUSTER_AUTHORIZATION_FAILED\): .* --operation IdempotentWrite --cluster;/,
+    );
+    // Without SASL or a certificate, Kafka sees ANONYMOUS.
+    assert.match(
+      kafkaSecurityError(
+        protocolError('TRANSACTIONAL_ID_AUTHORIZATION_FAILED', 53, 'Transactional Id authorization failed'),
+        { brokers: ['kafka-1:9092'], security: fromFlags([]) },
+      )?.message ?? '',
+      /refused User:ANONYMOUS access to a transactional ID \(TRANSACTIONAL_ID_AUTHORIZATION_FAILED\): .* Grant User:ANONYMOUS Write and Describe on that TransactionalId/,
+    );
+    // Other protocol errors stay retried conditions.
+    assert.equal(
+      kafkaSecurityError(protocolError('NOT_LEADER_FOR_PARTITION', 6, 'not the leader'), consumer),
+      undefined,
+    );
   });
 
   it('redacts a secret a broker might echo in its reason', () => {

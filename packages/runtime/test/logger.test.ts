@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { describe, it } from 'node:test';
+import { createElasticsearch } from '../src/clients/elasticsearch.js';
 import { createLogger } from '../src/log/logger.js';
+import { listen } from '../src/net/listen.js';
+import { resolveEsSecurity } from '../src/security/elasticsearch.js';
 
 describe('createLogger', () => {
   it('writes one JSON object per line with level, message and fields', () => {
@@ -65,5 +69,92 @@ describe('createLogger redaction', () => {
     child.info('token later-token', { again: 'later-token' });
     assert.match(lines[0] as string, /token later-token {2}module=sasl$/);
     assert.match(lines[1] as string, /token \[REDACTED\] {2}module=sasl again=\[REDACTED\]$/);
+  });
+});
+
+describe('createLogger and errors', () => {
+  const formats = ['json', 'pretty'] as const;
+
+  it('writes an Error at any depth as message, code and stack only, in both formats', () => {
+    const meta = { headers: { authorization: 'Basic c2tlaW46aHVudGVyMg==' }, body: 'from the server' };
+    const wrapped = Object.assign(new Error('request failed'), { code: 'E_REQ', meta });
+    for (const format of formats) {
+      const lines: string[] = [];
+      createLogger({ format, write: (l) => lines.push(l) }).warn('failed', {
+        error: wrapped,
+        context: { attempt: 2, cause: wrapped },
+        failures: [wrapped, { originalError: wrapped }],
+      });
+      const line = lines.join('\n');
+      assert.equal(lines.length, 1);
+      assert.equal(line.split('"message":"request failed","code":"E_REQ"').length - 1, 4, line);
+      for (const hidden of ['authorization', 'c2tlaW46aHVudGVyMg', 'from the server', '"meta"'])
+        assert.equal(line.includes(hidden), false, `${format}: ${line}`);
+    }
+  });
+
+  it('logs a real Elasticsearch client error (401) with neither its meta nor its headers, in both formats', async (t) => {
+    const password = 'es-logger-secret-7';
+    let authorization: string | undefined;
+    const server = createServer((req, res) => {
+      authorization = req.headers.authorization;
+      res.writeHead(401, {
+        'content-type': 'application/json',
+        'x-elastic-product': 'Elasticsearch',
+        'www-authenticate': 'Basic realm="security"',
+      });
+      res.end(
+        JSON.stringify({
+          error: { type: 'security_exception', reason: 'unable to authenticate user [skein]' },
+          status: 401,
+        }),
+      );
+    });
+    const port = await listen(server, 0, '127.0.0.1');
+    t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const security = resolveEsSecurity({
+      'es.url': `http://127.0.0.1:${port}`,
+      'es.username': 'skein',
+      'es.password': password,
+      'es.password-file': undefined,
+      'es.api-key': undefined,
+      'es.api-key-file': undefined,
+      'es.tls.ca-file': undefined,
+      'es.tls.cert-file': undefined,
+      'es.tls.key-file': undefined,
+      'es.tls.insecure-skip-verify': false,
+    });
+    const client = createElasticsearch({ ...security, maxRetries: 0 });
+    const err = await client.info().then(
+      () => assert.fail('expected a 401'),
+      (e: unknown) => e,
+    );
+    await client.close();
+    assert.ok(err instanceof Error && err.name === 'ResponseError', String(err));
+    assert.equal(authorization, `Basic ${Buffer.from(`skein:${password}`).toString('base64')}`);
+    for (const format of formats) {
+      const lines: string[] = [];
+      const logger = createLogger({ format, write: (l) => lines.push(l) });
+      logger.error('bulk request failed', { error: err });
+      logger.warn('retrying', { last: { error: err }, errors: [err] });
+      const output = lines.join('\n');
+      assert.equal(lines.length, 2);
+      assert.match(output, /security_exception/);
+      const hiddenValues: string[] = [
+        password,
+        authorization ?? 'Basic',
+        'authorization',
+        'www-authenticate',
+        'x-elastic-product',
+        'meta',
+      ];
+      for (const hidden of hiddenValues) {
+        assert.equal(
+          output.toLowerCase().includes(hidden.toLowerCase()),
+          false,
+          `${format}: ${hidden} in ${output}`,
+        );
+      }
+    }
   });
 });

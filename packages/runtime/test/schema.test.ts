@@ -121,6 +121,40 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reports a YAML syntax error by kind, line and column, never quoting the file', () => {
+    const secret = 'hunter2-in-yaml';
+    const cases: Array<[string, string]> = [
+      [
+        `kafka:\n  topic: x\nsasl.password: "${secret}\n  oops: [\n`,
+        'is not valid YAML: a closing quote or bracket is missing at line 5, column 1 (MISSING_CHAR)',
+      ],
+      [
+        `sasl:\n  password: ${secret}\n  password: ${secret}-2\n`,
+        'is not valid YAML: a key appears twice in the same mapping at line 3, column 3 (DUPLICATE_KEY)',
+      ],
+      [
+        `sasl:\n  password: ${secret}\n   oops: x\n`,
+        'is not valid YAML: a nested mapping where a value was expected (check the indentation) at line 2, column 13 (BLOCK_AS_IMPLICIT_KEY)',
+      ],
+      [
+        `sasl.password: *${secret}\n`,
+        'is not valid YAML: an alias (*name) refers to no anchor, or expands too far',
+      ],
+    ];
+    for (const [text, expected] of cases) {
+      const file = yamlFile(text);
+      assert.throws(
+        () => loadConfig(schema, { env: {}, file }),
+        (err: unknown) => {
+          assert.ok(err instanceof ConfigError);
+          assert.equal(err.key, file);
+          assert.equal(err.message, `${file}: ${expected} (the line is not shown: it may hold a secret)`);
+          return true;
+        },
+      );
+    }
+  });
+
   it('documents every key with flag, env and default', () => {
     const help = configHelp(schema);
     for (const key of Object.keys(schema)) {

@@ -1,7 +1,18 @@
 // ServerTls against real HTTPS and gRPC servers on loopback with throw-away certificates: what is served, what a
 // client must present, and how a changed certificate is picked up (and a broken one is not).
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +25,8 @@ import { loadConfig } from '../src/config/schema.js';
 import { createLogger, type LogFields } from '../src/log/logger.js';
 import { createRegistry } from '../src/metrics/registry.js';
 import { bindGrpcServer } from '../src/net/grpc.js';
+import { registeredSecrets } from '../src/security/secrets.js';
+import { whileReading } from './support/writer.js';
 import { listen } from '../src/net/listen.js';
 import {
   ServerTls,
@@ -240,6 +253,14 @@ describe('ServerTls loading', () => {
     assert.equal(tls.reloads, 0);
   });
 
+  it('registers the private key as a secret of the process, so no log line or error can show it', () => {
+    ServerTls.load(settings({ certFile: first.serverCertFile, keyFile: first.serverKeyFile }), {
+      logger,
+      listener: 'test',
+    });
+    assert.equal(registeredSecrets().includes(readFileSync(first.serverKeyFile, 'utf8')), true);
+  });
+
   it('names the key of the file at fault: unreadable, not PEM, mismatched, bad CA', () => {
     const load = (s: ServerTlsSettings) => () => ServerTls.load(s, { logger, listener: 'test' });
     const garbage = join(work, 'garbage.pem');
@@ -266,6 +287,74 @@ describe('ServerTls loading', () => {
       ),
       (err: Error) =>
         err.message.startsWith(`test.tls.client-ca-file: ${garbage} holds no PEM CA certificate`),
+    );
+  });
+});
+
+describe('ServerTls change detection', () => {
+  it('sees a same-size rewrite in place that leaves inode, size and mtime as they were', () => {
+    // Both pairs padded to the same sizes (PEM readers skip text after the block), as a rewrite within the file
+    // system's timestamp granularity would leave them.
+    const pad = (a: string, b: string): [string, string] => {
+      const [x, y] = [readFileSync(a, 'utf8'), readFileSync(b, 'utf8')];
+      const size = Math.max(x.length, y.length);
+      return [x.padEnd(size, '\n'), y.padEnd(size, '\n')];
+    };
+    const [cert1, cert2] = pad(first.serverCertFile, second.serverCertFile);
+    const [key1, key2] = pad(first.serverKeyFile, second.serverKeyFile);
+    const files = liveFiles(first);
+    const paths = [files.certFile, files.keyFile];
+    // Whole seconds, as a coarse file system stamps both writes.
+    const wholeSecond = 1_700_000_000;
+    const write = (contents: string[]): void =>
+      paths.forEach((f, i) => {
+        writeFileSync(f, contents[i] as string);
+        utimesSync(f, wholeSecond, wholeSecond);
+      });
+    write([cert1, key1]);
+    const { logger } = recordingLogger();
+    const tls = ServerTls.load(settings(files), { logger, listener: 'http', reloadIntervalMs: 0 });
+    const stamps = paths.map((f) => statSync(f));
+    write([cert2, key2]);
+    for (const [i, f] of paths.entries()) {
+      const before = stamps[i] as Stats;
+      const after = statSync(f);
+      assert.deepEqual([after.ino, after.size, after.mtimeMs], [before.ino, before.size, before.mtimeMs]);
+    }
+    assert.equal(tls.check(), true);
+    assert.equal(tls.fingerprint, fingerprintOf(second.serverCertFile));
+    assert.equal(tls.check(), false, 'unchanged since');
+  });
+
+  it('reads a file a write is still changing again next time, without counting or logging a failure', async (t) => {
+    const files = liveFiles(first);
+    const registry = createRegistry('test', { defaultMetrics: false });
+    const reloads = tlsReloadCounter(registry, 'test');
+    const { logger, lines } = recordingLogger();
+    const tls = ServerTls.load(settings(files), { logger, listener: 'http', reloadIntervalMs: 0, reloads });
+    // The new certificate is in place; the new key is half written, and the rest lands just after it is read.
+    const key = readFileSync(second.serverKeyFile, 'utf8');
+    const half = Math.floor(key.length / 2);
+    replace(second.serverCertFile, files.certFile);
+    writeFileSync(files.keyFile, key.slice(0, half));
+    let pending = true;
+    const writer = whileReading(t, files.keyFile, () => {
+      if (pending) appendFileSync(files.keyFile, key.slice(half));
+      pending = false;
+    });
+    assert.equal(tls.check(), false);
+    writer.stop();
+    assert.equal(tls.fingerprint, fingerprintOf(first.serverCertFile));
+    assert.equal(tls.check(), true);
+    assert.equal(tls.fingerprint, fingerprintOf(second.serverCertFile));
+    assert.deepEqual(
+      lines.filter((l) => l.level === 'warn'),
+      [],
+      'a read a write overlapped is no failure',
+    );
+    assert.deepEqual(
+      (await reloads.get()).values.map((v) => [v.labels.result, v.value]),
+      [['loaded', 1]],
     );
   });
 });

@@ -6,13 +6,14 @@ import {
   KAFKA_VERSION,
   defaultDataDir,
   localStatus,
+  secretsOf,
   startDevstack,
   stopDetached,
   writeSecurityFile,
   type DevstackSecurity,
   type ServiceStatus,
 } from '@skein/devstack';
-import { configHelp, field, loadConfig } from '@skein/runtime';
+import { configHelp, field, loadConfig, registerSecret } from '@skein/runtime';
 import type { CommandIO } from './io.js';
 
 export const devstackSchema = {
@@ -100,6 +101,8 @@ export async function devstackCommand(argv: readonly string[], io: CommandIO): P
         log: (line) => io.err(line),
       });
       const security = stack.security;
+      // The generated credentials are secrets of this process from now on: an error it prints is redacted.
+      for (const secret of security ? secretsOf(security) : []) registerSecret(secret);
       if (security) await writeSecurityFile(securityFile, security);
       else await rm(securityFile, { force: true });
       if (config.json)

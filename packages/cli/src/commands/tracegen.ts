@@ -89,7 +89,10 @@ async function kafkaTransport(config: TracegenConfig, io: CommandIO): Promise<Se
   try {
     await admin.connect();
   } catch (err) {
-    throw (await kafkaStartError(err, { brokers, security })) ?? err;
+    throw (
+      (await kafkaStartError(err, { brokers, security, role: 'producer', topic: config['kafka.topic'] })) ??
+      err
+    );
   } finally {
     await admin.disconnect();
   }

@@ -9,7 +9,7 @@ import { ensureNginx, proxyAnswers, startElasticsearchProxy } from '../nginx.js'
 import { cacheDir, scratchDir } from '../paths.js';
 import { freePort, isPortFree } from '../ports.js';
 import { groupAlive, readRecord, reapOrphans, stopGroup } from '../process.js';
-import { generateCredentials } from '../security.js';
+import { generateCredentials, scrubError, secretsOf } from '../security.js';
 import { generateCertificates } from '../tls.js';
 import type { Devstack, DevstackOptions, DevstackSecurity } from '../types.js';
 import { ELASTICSEARCH_VERSION, KAFKA_VERSION } from '../versions.js';
@@ -157,7 +157,8 @@ export async function startLocal(options: DevstackOptions): Promise<Devstack> {
   const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) {
     await stop();
-    throw failure.reason;
+    // Whatever a tool or log put in the message, the generated credentials do not leave with it.
+    throw secure ? scrubError(failure.reason, secretsOf(secure)) : failure.reason;
   }
   log(`healthy in ${seconds(t0)}`);
   let security: DevstackSecurity | undefined;

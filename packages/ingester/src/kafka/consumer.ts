@@ -1,4 +1,4 @@
-import type { Logger, Service } from '@skein/runtime';
+import { SkeinError, type Logger, type Service } from '@skein/runtime';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { BulkWriter } from '../bulk/writer.js';
 import type { IngesterMetrics } from '../metrics.js';
@@ -16,8 +16,16 @@ export interface SpanConsumerOptions {
   maxPendingSpans: number;
   /** At start: the error as one no retry cures (refused credentials, TLS), to throw instead of kafkajs's. */
   startError?: (err: unknown) => Promise<Error | undefined>;
-  /** The kafkajs consumer crashed and will not restart by itself. */
-  onCrash?: (err: unknown) => void;
+  /**
+   * A crash kafkajs will not restart from, as the error to stop with when it is one the caller knows (refused
+   * credentials, a missing ACL); otherwise the consumer makes a KAFKA_CONSUMER_CRASHED of it.
+   */
+  crashError?: (err: unknown) => Error | undefined;
+  /**
+   * The kafkajs consumer crashed and will not restart by itself: nothing consumes any more, so the component
+   * must stop (and its supervisor restart it) rather than stay up and look healthy.
+   */
+  onCrash?: (err: Error) => void;
   pipeline: Pipeline;
   writer: BulkWriter;
   metrics: IngesterMetrics;
@@ -25,6 +33,17 @@ export interface SpanConsumerOptions {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A crash kafkajs does not restart from, as the error the ingester stops with. */
+function crashed(err: unknown): SkeinError {
+  const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return new SkeinError(
+    'KAFKA_CONSUMER_CRASHED',
+    `the Kafka consumer stopped on an error kafkajs does not retry (${what}); nothing would consume any more, ` +
+      'so the ingester stops: its supervisor restarts it, and the consumer group resumes from the last commit',
+    { cause: err },
+  );
+}
 
 /**
  * The consumer group member: feeds every message to the pipeline, commits per partition only up to what is
@@ -71,7 +90,9 @@ export class SpanConsumer implements Service {
       logger.info('joined the group', { partitions: [...assigned].sort((a, b) => a - b) });
     });
     c.on(c.events.CRASH, (event) => {
-      if (!event.payload.restart) this.options.onCrash?.(event.payload.error);
+      const { error, restart } = event.payload;
+      if (restart || this.#stopping) return;
+      this.options.onCrash?.(this.options.crashError?.(error) ?? crashed(error));
     });
     try {
       await c.connect();

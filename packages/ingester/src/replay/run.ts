@@ -65,7 +65,9 @@ async function offsetsInfo(
   await admin.connect();
   try {
     const topics = await admin.fetchTopicMetadata({ topics: [topic] }).catch((err: unknown) => {
-      throw new SkeinError('REPLAY_NO_TOPIC', `cannot read topic ${topic}: ${(err as Error).message}`);
+      throw new SkeinError('REPLAY_NO_TOPIC', `cannot read topic ${topic}: ${(err as Error).message}`, {
+        cause: err,
+      });
     });
     if (topics.topics.length === 0) throw new SkeinError('REPLAY_NO_TOPIC', `topic ${topic} does not exist`);
     const offsets = await admin.fetchTopicOffsets(topic);
@@ -123,7 +125,10 @@ export async function startReplay(
   });
   // Refused credentials or a TLS problem: one clear error instead of kafkajs's.
   const explained = async (err: unknown): Promise<never> => {
-    throw (await kafkaStartError(err, { brokers: config['kafka.brokers'], security })) ?? err;
+    throw (
+      (await kafkaStartError(err, { brokers: config['kafka.brokers'], security, role: 'consumer', topic })) ??
+      err
+    );
   };
 
   let partitions: ReplayPartition[];

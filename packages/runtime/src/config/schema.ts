@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { YAMLError, parseDocument } from 'yaml';
 import { ConfigError } from '../errors.js';
+import { fileProblem } from '../security/secrets.js';
 import { parseBoolean, parseDuration, parseList, parseSize } from './parse.js';
 
 /** One configuration key: its type, default, documentation and the environment names that set it. */
@@ -173,6 +174,50 @@ function flatten(value: unknown, prefix: string, out: Map<string, unknown>, sour
   out.set(prefix, value);
 }
 
+// What the yaml package's error codes mean, for the ones a hand-edited config file runs into.
+const YAML_PROBLEMS: Record<string, string> = {
+  DUPLICATE_KEY: 'a key appears twice in the same mapping',
+  MISSING_CHAR: 'a closing quote or bracket is missing',
+  BAD_INDENT: 'the indentation is wrong',
+  TAB_AS_INDENT: 'a tab is used for indentation (use spaces)',
+  BLOCK_AS_IMPLICIT_KEY: 'a nested mapping where a value was expected (check the indentation)',
+  MULTILINE_IMPLICIT_KEY: 'a key spans lines (check the indentation and quotes)',
+  MULTIPLE_DOCS: 'it holds more than one document (---)',
+  UNEXPECTED_TOKEN: 'a character is out of place',
+};
+
+/** 1-based line and column of `offset` in `text`. */
+function position(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return `line ${line}, column ${offset - before.lastIndexOf('\n')}`;
+}
+
+/**
+ * The YAML of a config file. A syntax error names the kind of problem and where it is, never the file's text:
+ * the line at fault may hold a password (the yaml package's own messages quote it, and may echo values).
+ */
+function parseConfigFile(file: string, text: string): unknown {
+  const syntax = (what: string): ConfigError =>
+    new ConfigError(file, `is not valid YAML: ${what} (the line is not shown: it may hold a secret)`);
+  // prettyErrors off: no excerpt of the file in messages; warnings (e.g. an unknown tag) are not printed either.
+  const doc = parseDocument(text, { prettyErrors: false, logLevel: 'silent' });
+  const [error] = doc.errors;
+  if (error !== undefined) {
+    throw syntax(
+      `${YAML_PROBLEMS[error.code] ?? error.code} at ${position(text, error.pos[0])} (${error.code})`,
+    );
+  }
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // An alias without its anchor, or aliases expanding too far: the messages quote the document.
+    throw syntax(
+      err instanceof YAMLError ? err.code : 'an alias (*name) refers to no anchor, or expands too far',
+    );
+  }
+}
+
 export interface LoadOptions {
   /** Command-line arguments after the command name. Unknown flags are errors; other words are returned in `args`. */
   argv?: readonly string[];
@@ -250,12 +295,13 @@ export function loadConfig<S extends Schema>(schema: S, options: LoadOptions = {
   }
 
   if (file) {
-    let parsed: unknown;
+    let text: string;
     try {
-      parsed = parseYaml(readFileSync(file, 'utf8'));
+      text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new ConfigError(file, `cannot read the config file: ${(err as Error).message}`);
+      throw new ConfigError(file, `cannot read the config file: ${fileProblem(err)}`);
     }
+    const parsed = parseConfigFile(file, text);
     const flat = new Map<string, unknown>();
     flatten(parsed, '', flat, file);
     for (const [key, value] of flat) {

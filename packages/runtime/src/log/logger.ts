@@ -28,6 +28,11 @@ export interface LoggerOptions {
   redact?: readonly string[] | (() => Iterable<string>);
 }
 
+/**
+ * The JSON replacer of every line, at every depth: an Error becomes its message, code and stack and nothing
+ * else, since its other properties may hold what must not be logged (an Elasticsearch error's `meta` with
+ * request and response details, a kafkajs error's `originalError`).
+ */
 function serialise(value: unknown): unknown {
   if (value instanceof Error) {
     const code = (value as { code?: unknown }).code;
@@ -36,6 +41,8 @@ function serialise(value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
   return value;
 }
+
+const replacer = (_key: string, value: unknown): unknown => serialise(value);
 
 /** A structured logger writing to stderr; JSON lines by default, readable lines on request. */
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -51,16 +58,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     if (RANK[lvl] < RANK[level]) return;
     const all: LogFields = { ...base, ...fields };
     if (format === 'json') {
-      out(
-        JSON.stringify(
-          { time: new Date().toISOString(), level: lvl, msg: message, ...all },
-          (_k, v: unknown) => serialise(v),
-        ),
-      );
+      out(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg: message, ...all }, replacer));
       return;
     }
     const extra = Object.entries(all)
-      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(serialise(v))}`)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v, replacer)}`)
       .join(' ');
     out(
       `${new Date().toISOString().slice(11, 23)} ${lvl.toUpperCase().padEnd(5)} ${message}${extra ? `  ${extra}` : ''}`,

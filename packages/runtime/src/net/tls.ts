@@ -1,7 +1,6 @@
 // TLS for skein's listeners: the config keys, certificate files read and checked at start, and read again when
 // they change, so a renewed certificate (cert-manager, a rotated Secret) is served without a restart.
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
 import {
   createServer as createPlainServer,
   type IncomingMessage,
@@ -17,6 +16,8 @@ import { Counter, type Registry } from 'prom-client';
 import { field, type ConfigOf, type Field } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import { registerSecret } from '../security/secrets.js';
+import { contentDigest, readSettled } from '../security/watched-files.js';
 
 export const TLS_VERSIONS = ['TLSv1.2', 'TLSv1.3'] as const;
 export type TlsVersion = (typeof TLS_VERSIONS)[number];
@@ -117,31 +118,44 @@ interface Material {
   validTo: string;
 }
 
-function fileError(key: string, file: string, err: unknown): ConfigError {
-  return new ConfigError(
-    key,
-    `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-  );
+/** The files of a listener, in the order of ServerTls's file list: certificate, key, client CA if any. */
+function tlsFiles(s: ServerTlsSettings): string[] {
+  return [s.certFile, s.keyFile, ...(s.clientCaFile !== undefined ? [s.clientCaFile] : [])];
 }
 
-function read(key: string, file: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    throw fileError(key, file, err);
+function fileKeys(s: ServerTlsSettings): string[] {
+  return [`${s.prefix}.tls.cert-file`, `${s.prefix}.tls.key-file`, `${s.prefix}.tls.client-ca-file`];
+}
+
+/**
+ * The files' content, each read when no write overlapped the read; undefined while one is being written. A
+ * file that cannot be read is a ConfigError naming its key, never its content.
+ */
+function readFiles(s: ServerTlsSettings): Buffer[] | undefined {
+  const keys = fileKeys(s);
+  const contents: Buffer[] = [];
+  for (const [i, file] of tlsFiles(s).entries()) {
+    let content: Buffer | undefined;
+    try {
+      content = readSettled([file])?.[0];
+    } catch (err) {
+      throw new ConfigError(
+        keys[i] as string,
+        `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
+    }
+    if (content === undefined) return undefined;
+    contents.push(content);
   }
+  return contents;
 }
 
 const reason = (err: unknown): string => (err as Error).message.replace(/^error:[0-9A-F]+:/, '');
 
-/** Reads and checks the files: each parses, the key is the certificate's, the whole makes a secure context. */
-function loadMaterial(s: ServerTlsSettings): Material {
-  const certKey = `${s.prefix}.tls.cert-file`;
-  const keyKey = `${s.prefix}.tls.key-file`;
-  const caKey = `${s.prefix}.tls.client-ca-file`;
-  const cert = read(certKey, s.certFile);
-  const key = read(keyKey, s.keyFile);
-  const ca = s.clientCaFile === undefined ? undefined : read(caKey, s.clientCaFile);
+/** Checks the files' content: each parses, the key is the certificate's, the whole makes a secure context. */
+function loadMaterial(s: ServerTlsSettings, [cert, key, ca]: Buffer[]): Material {
+  const [certKey, keyKey, caKey] = fileKeys(s) as [string, string, string];
+  if (cert === undefined || key === undefined) throw new Error('loadMaterial needs the certificate and key');
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(cert);
@@ -154,6 +168,8 @@ function loadMaterial(s: ServerTlsSettings): Material {
   } catch (err) {
     throw new ConfigError(keyKey, `${s.keyFile} holds no unencrypted PEM private key (${reason(err)})`);
   }
+  // A secret of the process from now on: redacted wherever it might be printed.
+  registerSecret(key.toString('utf8'));
   if (!x509.checkPrivateKey(privateKey)) {
     throw new ConfigError(
       keyKey,
@@ -176,32 +192,22 @@ function loadMaterial(s: ServerTlsSettings): Material {
   return { context, fingerprint: x509.fingerprint256, validTo: x509.validTo };
 }
 
-/** A file's identity and version: a changed one (rewritten, or a new symlink target) reads differently. */
-function version(files: readonly string[]): string {
-  return files
-    .map((f) => {
-      try {
-        const s = statSync(f);
-        return `${s.ino}:${s.size}:${s.mtimeMs}`;
-      } catch (err) {
-        return (err as NodeJS.ErrnoException).code ?? 'unreadable';
-      }
-    })
-    .join('|');
-}
+/** Reads of the files at start before a writer that keeps changing them is given up on. */
+const SETTLE_ATTEMPTS = 3;
 
 /**
  * A listener's certificate, key and client CA, checked at load and re-read while a server uses them: every
- * `reloadIntervalMs` the files are looked at, and when one has changed they are read and checked again. A good
- * new set is served to new connections from then on; a bad one (unreadable, mismatched key, half-written) is
- * logged once and counted, and the previous set stays in use.
+ * `reloadIntervalMs` the files are read (they are small) and, when their content differs (SHA-256; timestamps
+ * miss a same-size rewrite within their granularity), checked again. A file a write is still changing is read
+ * again next time. A good new set is served to new connections from then on; a bad one (unreadable, mismatched
+ * key, half-written) is logged once and counted, and the previous set stays in use.
  */
 export class ServerTls {
   readonly settings: ServerTlsSettings;
   readonly #options: ServerTlsOptions;
-  readonly #files: string[];
   readonly #listeners = new Set<() => void>();
   #material: Material;
+  /** What was last looked at: the digest of the files' content, or why they could not be read. */
   #version: string;
   #timer: NodeJS.Timeout | undefined;
   #reloads = 0;
@@ -209,13 +215,18 @@ export class ServerTls {
   private constructor(settings: ServerTlsSettings, options: ServerTlsOptions) {
     this.settings = settings;
     this.#options = options;
-    this.#files = [
-      settings.certFile,
-      settings.keyFile,
-      ...(settings.clientCaFile ? [settings.clientCaFile] : []),
-    ];
-    this.#version = version(this.#files);
-    this.#material = loadMaterial(settings);
+    let contents: Buffer[] | undefined;
+    for (let attempt = 0; attempt < SETTLE_ATTEMPTS && contents === undefined; attempt++) {
+      contents = readFiles(settings);
+    }
+    if (contents === undefined) {
+      throw new ConfigError(
+        `${settings.prefix}.tls.cert-file`,
+        `${tlsFiles(settings).join(' or ')} changed while being read, ${SETTLE_ATTEMPTS} times over; start again once they are written`,
+      );
+    }
+    this.#version = contentDigest(contents);
+    this.#material = loadMaterial(settings, contents);
     this.#warnIfExpired();
   }
 
@@ -263,12 +274,24 @@ export class ServerTls {
    * Returns whether a new set was loaded. The timer calls this; so can a test or a signal handler.
    */
   check(): boolean {
-    const now = version(this.#files);
-    if (now === this.#version) return false;
-    this.#version = now;
+    let contents: Buffer[] | undefined;
+    let version: string;
+    let problem: unknown;
+    try {
+      contents = readFiles(this.settings);
+      // Being written right now: look again next time rather than load half a file.
+      if (contents === undefined) return false;
+      version = contentDigest(contents);
+    } catch (err) {
+      problem = err;
+      version = `unreadable: ${(err as Error).message}`;
+    }
+    if (version === this.#version) return false;
+    this.#version = version;
     let material: Material;
     try {
-      material = loadMaterial(this.settings);
+      if (contents === undefined) throw problem;
+      material = loadMaterial(this.settings, contents);
     } catch (err) {
       this.#options.reloads?.inc({ listener: this.#options.listener, result: 'failed' });
       this.#options.logger.warn(

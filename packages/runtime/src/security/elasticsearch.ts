@@ -29,7 +29,7 @@ export const esSecuritySchema = {
     'File holding es.api-key (trailing newline ignored); read at start',
   ),
   'es.tls.ca-file': field.optionalString(
-    "PEM file of the CA(s) that sign Elasticsearch's certificate (https only; default: the system's CAs)",
+    "PEM file of the CA(s) that sign Elasticsearch's certificate (https only; default: Node's built-in CAs)",
   ),
   'es.tls.cert-file': field.optionalString(
     'PEM client certificate, for Elasticsearch that asks for one (https only; with es.tls.key-file)',
@@ -69,18 +69,33 @@ export interface EsSecurity {
   readonly insecureSkipVerify: boolean;
 }
 
+/**
+ * Whether a parsed URL has an `@` after its host: `http://u:pa/ss@host` parses as host `u` with the path
+ * `/ss@host`, so this is almost surely userinfo whose password holds an unencoded `/`, `?` or `#`.
+ */
+function misparsedUserinfo(url: URL): boolean {
+  return `${url.pathname}${url.search}${url.hash}`.includes('@');
+}
+
 /** The URL with any `user:password@` removed, for logs and messages; a string that is no URL loses its userinfo too. */
 export function redactUrl(url: string): string {
+  let parsed: URL | undefined;
   try {
-    const parsed = new URL(url);
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed !== undefined && !misparsedUserinfo(parsed)) {
     if (parsed.username === '' && parsed.password === '') return url;
     parsed.username = '';
     parsed.password = '';
     return parsed.toString();
-  } catch {
-    // Up to the last @ before the path, as URL parsers read userinfo (a password may hold an @).
-    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i, '$1');
   }
+  // Not a URL, or one whose password holds a / ? or #: everything after the scheme up to the last @ goes, since
+  // a password may hold any of those and an @ too.
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0] ?? '';
+  const at = url.lastIndexOf('@');
+  return at < scheme.length ? url : `${scheme}${url.slice(at + 1)}`;
 }
 
 function readPemFile(key: string, path: string): Buffer {
@@ -128,12 +143,22 @@ function checkApiKey(apiKey: string, key: string): void {
  */
 export function resolveEsSecurity(config: EsSecurityConfig): EsSecurity {
   let url: URL;
+  const percentEncode =
+    'if it holds credentials, percent-encode any / ? # @ or % in the password (encodeURIComponent), or use ' +
+    'es.username with es.password-file instead';
   try {
     url = new URL(config['es.url']);
   } catch {
+    // Not even with its userinfo removed: what stays may be the rest of a password with a / in it.
     throw new ConfigError(
       'es.url',
-      `${JSON.stringify(redactUrl(config['es.url']))} is not a URL; expected http(s)://host:port`,
+      `is not a URL (not shown: it may hold a password); expected http(s)://host:port, and ${percentEncode}`,
+    );
+  }
+  if (misparsedUserinfo(url)) {
+    throw new ConfigError(
+      'es.url',
+      `has an @ after its host (not shown: it may hold a password), so a password in it probably holds an unencoded / ? or #; ${percentEncode}`,
     );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
@@ -285,6 +310,8 @@ export function resolveEsSecurity(config: EsSecurityConfig): EsSecurity {
     if (certFile !== undefined && keyFile !== undefined) {
       const cert = readPemFile('es.tls.cert-file', certFile);
       const key = readPemFile('es.tls.key-file', keyFile);
+      // As the Kafka client key: a secret of the process, redacted wherever it might be printed.
+      registerSecret(key.toString('utf8'));
       try {
         createSecureContext({ cert, key });
       } catch (err) {
@@ -327,7 +354,7 @@ export function reportEsSecurity(
       ? 'certificate NOT verified'
       : security.tls?.ca !== undefined
         ? 'verified against es.tls.ca-file'
-        : "verified against the system's CAs";
+        : "verified against Node's built-in CAs";
   logger.info('Elasticsearch connection', {
     url: security.url,
     credentials: security.credentials,

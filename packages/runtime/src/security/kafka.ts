@@ -1,6 +1,7 @@
 // Kafka TLS and SASL: the keys every Kafka client of skein shares, their validation at start, the kafkajs options
 // they turn into, and the errors no retry cures (a refused password, an untrusted certificate) as SkeinErrors that
 // say which key to check. No secret is ever part of a message.
+import { X509Certificate } from 'node:crypto';
 import { connect as tlsConnect, createSecureContext, type ConnectionOptions } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import type { SASLOptions } from 'kafkajs';
@@ -19,7 +20,7 @@ export const kafkaSecuritySchema = {
     'Connect to the brokers over TLS (also on when any other kafka.tls.* key is set)',
   ),
   'kafka.tls.ca-file': field.optionalString(
-    "PEM file of the CA certificates that signed the brokers' certificates (default: the system's CAs)",
+    "PEM file of the CA certificates that signed the brokers' certificates (default: Node's built-in CAs)",
   ),
   'kafka.tls.cert-file': field.optionalString(
     'PEM client certificate for brokers that require one (mutual TLS); needs kafka.tls.key-file',
@@ -175,6 +176,18 @@ export function kafkaSecurity(config: KafkaSecurityConfig, options: { logger?: L
     }
   }
 
+  if (mechanism !== 'none' && !tls) {
+    options.logger?.warn(
+      mechanism === 'plain'
+        ? `kafka.sasl.mechanism is plain without TLS: the password of user "${username ?? ''}" crosses the ` +
+            'network in clear text at every connection, and the spans travel unencrypted. Connect to a SASL_SSL ' +
+            'listener with kafka.tls.enabled=true (and kafka.tls.ca-file)'
+        : `kafka.sasl.mechanism is ${mechanism} without TLS: SCRAM keeps the password off the network, but the ` +
+            'spans travel unencrypted, and whoever can intercept the connection can read and change them. Connect ' +
+            'to a SASL_SSL listener with kafka.tls.enabled=true (and kafka.tls.ca-file)',
+    );
+  }
+
   let sasl: SASLOptions | undefined;
   if (mechanism !== 'none' && username !== undefined) {
     let current = password ?? readSecretFile('kafka.sasl.password-file', passwordFile as string);
@@ -201,6 +214,11 @@ export function kafkaSecurity(config: KafkaSecurityConfig, options: { logger?: L
 export interface KafkaErrorContext {
   brokers: readonly string[];
   security: KafkaSecurity | undefined;
+  /** What the client does, so a missing ACL is named with the operations it needs. */
+  role?: 'producer' | 'consumer';
+  /** The topic (kafka.topic) and the consumer group (kafka.group-id) it uses, if any. */
+  topic?: string;
+  groupId?: string;
 }
 
 interface Found {
@@ -247,12 +265,76 @@ const NOT_TLS = new Set([
   'ERR_SSL_HTTP_REQUEST',
 ]);
 
+/**
+ * The principal the brokers authorize, as Kafka's default principal builder makes it: the SASL user, else the
+ * subject of the client certificate (RFC 2253 order), else ANONYMOUS.
+ */
+function principal(security: KafkaSecurity): string {
+  if (security.sasl !== undefined && security.username !== undefined) return `User:${security.username}`;
+  const cert = security.ssl?.cert;
+  if (typeof cert === 'string') {
+    try {
+      return `User:${new X509Certificate(cert).subject.split('\n').reverse().join(',')}`;
+    } catch {
+      return 'User:<the subject of kafka.tls.cert-file>';
+    }
+  }
+  return 'User:ANONYMOUS';
+}
+
+/** Kafka's authorization errors: the resource refused, and what to grant on it, for `kafka-acls.sh`. */
+function aclHint(
+  type: string,
+  context: KafkaErrorContext,
+): { resource: string; operations: string; example: string } | undefined {
+  const { role, topic, groupId } = context;
+  switch (type) {
+    case 'TOPIC_AUTHORIZATION_FAILED': {
+      const operations =
+        role === 'producer'
+          ? ['Write', 'Describe']
+          : role === 'consumer'
+            ? ['Read', 'Describe']
+            : ['Write or Read', 'Describe'];
+      return {
+        resource: topic !== undefined ? `the topic "${topic}" (kafka.topic)` : 'a topic',
+        operations: `${operations.join(' and ')} on that Topic`,
+        example: `${operations.map((o) => `--operation ${o.split(' ')[0] as string}`).join(' ')} --topic ${topic ?? '<topic>'}`,
+      };
+    }
+    case 'GROUP_AUTHORIZATION_FAILED':
+      return {
+        resource:
+          groupId !== undefined ? `the consumer group "${groupId}" (kafka.group-id)` : 'a consumer group',
+        operations: 'Read on that Group',
+        example: `--operation Read --group ${groupId ?? '<group>'}`,
+      };
+    case 'CLUSTER_AUTHORIZATION_FAILED':
+      return {
+        resource: 'the cluster',
+        operations:
+          'the Cluster operation the request needs (IdempotentWrite for an idempotent producer on brokers before ' +
+          'Kafka 3.0, Create to create the topic automatically, Describe for cluster metadata)',
+        example: '--operation IdempotentWrite --cluster',
+      };
+    case 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED':
+      return {
+        resource: 'a transactional ID',
+        operations: 'Write and Describe on that TransactionalId',
+        example: '--operation Write --operation Describe --transactional-id <id>',
+      };
+    default:
+      return undefined;
+  }
+}
+
 const clean = (text: string): string =>
   redactText(text.replace(/^Connection error: /, ''), registeredSecrets());
 
 /**
  * A kafkajs error that retrying will not cure, as a SkeinError saying what to check: KAFKA_AUTH_FAILED for a
- * refused SASL authentication, KAFKA_TLS_FAILED for a certificate that is not trusted or not valid for the
+ * refused SASL authentication or an operation no ACL allows (naming the principal, the resource and what to
+ * grant), KAFKA_TLS_FAILED for a certificate that is not trusted or not valid for the
  * broker's name, or a TLS client at a plaintext listener. Undefined for every other error (an unreachable broker,
  * a timeout), which stays a retried condition.
  */
@@ -270,6 +352,20 @@ export function kafkaSecurityError(err: unknown, context: KafkaErrorContext): Sk
       `Kafka at ${at(undefined)} refused SASL ${mech} authentication of user "${security.username ?? ''}": ` +
         `${clean(sasl.message).replace(/^SASL [\w -]+ authentication failed: /, '')}. Check kafka.sasl.username and kafka.sasl.password (or the file in ` +
         `kafka.sasl.password-file), and that the listener enables ${mech} (kafka.sasl.mechanism)`,
+      { cause: err },
+    );
+  }
+  for (const e of errors) {
+    const acl = e.type === undefined ? undefined : aclHint(e.type, context);
+    if (acl === undefined) continue;
+    const who = principal(security);
+    const broker = context.brokers[0] ?? '<broker>';
+    return new SkeinError(
+      'KAFKA_AUTH_FAILED',
+      `Kafka at ${at(undefined)} refused ${who} access to ${acl.resource} (${e.type as string}): the brokers ` +
+        `accepted the client, but no ACL allows what it asked. Grant ${who} ${acl.operations}, e.g. ` +
+        `kafka-acls.sh --bootstrap-server ${broker} --add --allow-principal '${who}' ${acl.example}; or, if ` +
+        'that is not the principal meant, check kafka.sasl.username (or kafka.tls.cert-file)',
       { cause: err },
     );
   }

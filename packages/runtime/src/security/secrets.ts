@@ -1,7 +1,7 @@
 // Secrets the process holds (passwords, keys, tokens), so that log lines and printed errors can be scrubbed of
 // them whatever path a value took to get there: defence in depth behind never logging them in the first place.
-import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
+import { readSettled } from './watched-files.js';
 
 /** Shorter values are not redacted: replacing every "abc" in every line would garble logs and hide nothing. */
 export const MIN_SECRET_LENGTH = 4;
@@ -38,18 +38,31 @@ export function redactText(text: string, secrets: Iterable<string>): string {
   return out;
 }
 
+/** Reads of a file a writer keeps changing before readSecretFile gives up. */
+const SETTLE_ATTEMPTS = 3;
+
 /**
  * Reads a file holding one secret (a password, a token), drops the trailing newline editors and `echo` add, and
- * registers the value. A file that cannot be read, or is empty, is a ConfigError naming `key` and the file,
+ * registers the value. Only a read no write overlapped counts (a half-written file is read again, up to three
+ * times). A file that cannot be read, keeps changing, or is empty, is a ConfigError naming `key` and the file,
  * never its content.
  */
 export function readSecretFile(key: string, file: string): string {
-  let value: string;
-  try {
-    value = readFileSync(file, 'utf8').replace(/[\r\n]+$/, '');
-  } catch (err) {
-    throw new ConfigError(key, `cannot read ${file}: ${fileProblem(err)}`);
+  let content: Buffer | undefined;
+  for (let attempt = 0; attempt < SETTLE_ATTEMPTS && content === undefined; attempt++) {
+    try {
+      content = readSettled([file])?.[0];
+    } catch (err) {
+      throw new ConfigError(key, `cannot read ${file}: ${fileProblem(err)}`);
+    }
   }
+  if (content === undefined) {
+    throw new ConfigError(
+      key,
+      `${file} changed while it was read, ${SETTLE_ATTEMPTS} times over; write it whole to another file and rename that over it`,
+    );
+  }
+  const value = content.toString('utf8').replace(/[\r\n]+$/, '');
   if (value === '') throw new ConfigError(key, `${file} is empty`);
   registerSecret(value);
   return value;
