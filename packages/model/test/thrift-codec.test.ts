@@ -9,9 +9,19 @@ import {
 } from '../src/thrift/codec.js';
 import { writeProcess, writeSpan } from '../src/thrift/jaeger.js';
 import { splitBatchByTrace } from '../src/thrift/split.js';
-import { T_DOUBLE, T_I16, T_I32, T_LIST, T_MAP, T_STRING, T_STRUCT } from '../src/thrift/types.js';
-import { writerFor } from '../src/thrift/writer.js';
-import type { Batch, Span } from '../src/types.js';
+import {
+  T_BOOL,
+  T_DOUBLE,
+  T_I16,
+  T_I32,
+  T_I64,
+  T_LIST,
+  T_MAP,
+  T_STRING,
+  T_STRUCT,
+} from '../src/thrift/types.js';
+import { writerFor, type ThriftWriter } from '../src/thrift/writer.js';
+import type { Batch, KeyValue, Span } from '../src/types.js';
 import { Gen, rng } from './support/random.js';
 import {
   referenceDecodeBatch,
@@ -25,6 +35,204 @@ const PROTOCOLS = ['compact', 'binary'] as const;
 /** A span as it should look after a round trip: spans of a batch share the batch's process. */
 function normalise(batch: Batch): Batch {
   return { ...batch, spans: batch.spans.map((s): Span => ({ ...s, process: batch.process })) };
+}
+
+/** A struct field: id, thrift type and how to write its value (bools carry theirs: compact folds them in). */
+type Field =
+  { id: number; type: number; write: () => void } | { id: number; type: typeof T_BOOL; value: boolean };
+
+/**
+ * Writes a struct with its fields in random order, some fields the IDL does not know (of several types, and
+ * known ids with the wrong type) among them: input no client writes, but every decoder must read.
+ */
+function scrambledStruct(w: ThriftWriter, g: Gen, fields: Field[]): void {
+  const all = [...fields];
+  for (let n = g.int(0, 2); n > 0; n--) all.push(unknownField(w, g));
+  for (let i = all.length - 1; i > 0; i--) {
+    const j = g.int(0, i);
+    [all[i], all[j]] = [all[j] as Field, all[i] as Field];
+  }
+  w.writeStructBegin();
+  for (const f of all) {
+    if ('value' in f) w.writeBoolField(f.id, f.value);
+    else {
+      w.writeFieldBegin(f.type, f.id);
+      f.write();
+    }
+  }
+  w.writeFieldStop();
+  w.writeStructEnd();
+}
+
+function unknownField(w: ThriftWriter, g: Gen): Field {
+  // Ids no jaeger.thrift struct uses, of every kind of type; or ids 1 to 3 as a double, which no struct has
+  // there (skipped, not read).
+  const id = g.pick([20, 31, 1000, -3, 1, 2, 3]);
+  if (id < 4) return { id, type: T_DOUBLE, write: () => w.writeDouble(0.5) };
+  switch (g.int(0, 4)) {
+    case 0:
+      return { id, type: T_I32, write: () => w.writeI32(-7) };
+    case 1:
+      return { id, type: T_MAP, write: () => w.writeMapBegin(T_STRING, T_I32, 0) };
+    case 2:
+      return { id, type: T_STRING, write: () => w.writeString('unknown') };
+    case 3:
+      return {
+        id,
+        type: T_LIST,
+        write: () => {
+          w.writeListBegin(T_I64, 2);
+          w.writeI64(1, 2);
+          w.writeI64(-1, -1);
+        },
+      };
+    default:
+      return {
+        id,
+        type: T_STRUCT,
+        write: () => {
+          w.writeStructBegin();
+          w.writeFieldBegin(T_I32, 1);
+          w.writeI32(5);
+          w.writeFieldStop();
+          w.writeStructEnd();
+        },
+      };
+  }
+}
+
+function scrambledTag(w: ThriftWriter, g: Gen, tag: KeyValue): void {
+  const fields: Field[] = [
+    { id: 1, type: T_STRING, write: () => w.writeString(tag.key) },
+    {
+      id: 2,
+      type: T_I32,
+      write: () => w.writeI32(['string', 'float64', 'bool', 'int64', 'binary'].indexOf(tag.type)),
+    },
+  ];
+  // A value field of another type now and then, which the decoders must ignore.
+  if (g.bool(0.2))
+    fields.push({
+      id: 4,
+      type: T_DOUBLE,
+      write: () => w.writeDouble(tag.type === 'float64' ? tag.value : 1),
+    });
+  switch (tag.type) {
+    case 'string':
+      fields.push({ id: 3, type: T_STRING, write: () => w.writeString(tag.value) });
+      break;
+    case 'float64':
+      fields.push({ id: 4, type: T_DOUBLE, write: () => w.writeDouble(tag.value) });
+      break;
+    case 'bool':
+      fields.push({ id: 5, type: T_BOOL, value: tag.value });
+      break;
+    case 'int64':
+      fields.push({ id: 6, type: T_I64, write: () => w.writeI64BigInt(tag.value) });
+      break;
+    case 'binary':
+      fields.push({ id: 7, type: T_STRING, write: () => w.writeBinary(tag.value) });
+      break;
+  }
+  scrambledStruct(w, g, fields);
+}
+
+function scrambledTags(w: ThriftWriter, g: Gen, id: number, tags: readonly KeyValue[]): Field {
+  return {
+    id,
+    type: T_LIST,
+    write: () => {
+      w.writeListBegin(T_STRUCT, tags.length);
+      for (const tag of tags) scrambledTag(w, g, tag);
+    },
+  };
+}
+
+function scrambledBatch(w: ThriftWriter, g: Gen, batch: Batch): void {
+  const i64 = (id: number, hex: string): Field => ({ id, type: T_I64, write: () => w.writeI64Hex(hex) });
+  const num = (id: number, n: number): Field => ({ id, type: T_I64, write: () => w.writeI64Number(n) });
+  const spans = batch.spans.map((span) => (): void => {
+    const fields: Field[] = [
+      i64(1, span.traceId.slice(16)),
+      i64(2, span.traceId.slice(0, 16)),
+      i64(3, span.spanId),
+      i64(4, span.parentSpanId ?? '0000000000000000'),
+      { id: 5, type: T_STRING, write: () => w.writeString(span.operationName) },
+      { id: 7, type: T_I32, write: () => w.writeI32(span.flags) },
+      num(8, span.startTime),
+      num(9, span.duration),
+      scrambledTags(w, g, 10, span.tags),
+    ];
+    if (span.references.length > 0 || g.bool(0.3)) {
+      fields.push({
+        id: 6,
+        type: T_LIST,
+        write: () => {
+          w.writeListBegin(T_STRUCT, span.references.length);
+          for (const ref of span.references) {
+            scrambledStruct(w, g, [
+              { id: 1, type: T_I32, write: () => w.writeI32(ref.refType === 'CHILD_OF' ? 0 : 1) },
+              i64(2, ref.traceId.slice(16)),
+              i64(3, ref.traceId.slice(0, 16)),
+              i64(4, ref.spanId),
+            ]);
+          }
+        },
+      });
+    }
+    if (span.logs.length > 0 || g.bool(0.3)) {
+      fields.push({
+        id: 11,
+        type: T_LIST,
+        write: () => {
+          w.writeListBegin(T_STRUCT, span.logs.length);
+          for (const log of span.logs)
+            scrambledStruct(w, g, [num(1, log.timestamp), scrambledTags(w, g, 2, log.fields)]);
+        },
+      });
+    }
+    if (span.incomplete || g.bool(0.2))
+      fields.push({ id: 12, type: T_BOOL, value: span.incomplete === true });
+    scrambledStruct(w, g, fields);
+  });
+  const fields: Field[] = [
+    {
+      id: 1,
+      type: T_STRUCT,
+      write: () =>
+        scrambledStruct(w, g, [
+          { id: 1, type: T_STRING, write: () => w.writeString(batch.process.serviceName) },
+          scrambledTags(w, g, 2, batch.process.tags),
+        ]),
+    },
+    {
+      id: 2,
+      type: T_LIST,
+      write: () => {
+        w.writeListBegin(T_STRUCT, spans.length);
+        for (const span of spans) span();
+      },
+    },
+  ];
+  if (batch.seqNo !== undefined) {
+    const seqNo = batch.seqNo;
+    fields.push({ id: 3, type: T_I64, write: () => w.writeI64BigInt(seqNo) });
+  }
+  if (batch.stats !== undefined) {
+    const stats = batch.stats;
+    const big = (id: number, v: bigint): Field => ({ id, type: T_I64, write: () => w.writeI64BigInt(v) });
+    fields.push({
+      id: 4,
+      type: T_STRUCT,
+      write: () =>
+        scrambledStruct(w, g, [
+          big(1, stats.fullQueueDroppedSpans),
+          big(2, stats.tooLargeDroppedSpans),
+          big(3, stats.failedToEmitSpans),
+        ]),
+    });
+  }
+  scrambledStruct(w, g, fields);
 }
 
 const handBuilt: Batch = (() => {
@@ -83,6 +291,20 @@ describe('thrift Batch codec', () => {
         assert.deepStrictEqual(decodeBatch(theirs, protocol), batch, `our decode of reference, case ${i}`);
         // Same field order and the same optional fields written: the bytes match too.
         assert.deepStrictEqual(ours, theirs, `identical bytes, case ${i}`);
+      }
+    });
+
+    it(`${protocol}: agrees with the thrift package on fields in any order, with unknown fields among them`, () => {
+      const g = new Gen(rng(protocol === 'compact' ? 21 : 22));
+      for (let i = 0; i < 300; i++) {
+        const batch = normalise(g.batch());
+        const w = writerFor(protocol);
+        scrambledBatch(w, g, batch);
+        const bytes = w.finish();
+        const expected = referenceDecodeBatch(bytes, protocol);
+        assert.deepStrictEqual(decodeBatch(bytes, protocol), expected, `case ${i}`);
+        // The scrambling changed the layout, not the content (an empty optional list reads as absent).
+        assert.deepStrictEqual(expected, batch, `reference, case ${i}`);
       }
     });
 

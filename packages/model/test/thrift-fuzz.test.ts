@@ -131,10 +131,18 @@ describe('thrift decoders under fuzzing', () => {
   });
 
   it('rejects a truncated input at every cut point', () => {
-    const g = new Gen(rng(3));
-    const bytes = encodeBatch(g.batch(3), 'compact');
-    for (let cut = 0; cut < bytes.length; cut++) {
-      assert.throws(() => decodeBatch(bytes.subarray(0, cut), 'compact'), DecodeError, `cut at ${cut}`);
+    for (const protocol of ['compact', 'binary'] as const) {
+      const g = new Gen(rng(3));
+      const bytes = encodeBatch(g.batch(3), protocol);
+      for (let cut = 0; cut < bytes.length; cut++) {
+        assert.throws(
+          () => decodeBatch(bytes.subarray(0, cut), protocol),
+          DecodeError,
+          `${protocol} cut at ${cut}`,
+        );
+        // The same cut as the end of a longer buffer: the decoder must stop at `end`, not at the buffer's end.
+        assert.throws(() => decodeBatch(bytes, protocol, 0, cut), DecodeError, `${protocol} end at ${cut}`);
+      }
     }
   });
 

@@ -3,8 +3,9 @@ import { DecodeError } from '../errors.js';
 import type { Batch, Span } from '../types.js';
 import { readBatch } from './jaeger.js';
 import { writeBatch } from './jaeger.js';
+import { readBinaryBatch } from './jaeger-binary.js';
 import { readMessageHeader } from './message.js';
-import { readerFor, type ThriftReader } from './reader.js';
+import { BinaryReader, readerFor, type ThriftReader } from './reader.js';
 import { splitBatchAt, type SplitResult } from './split.js';
 import { MESSAGE_ONEWAY, T_LIST, T_STOP, T_STRUCT, type ThriftProtocol } from './types.js';
 import { writerFor } from './writer.js';
@@ -24,9 +25,14 @@ export function decodeBatch(
   end = buf.length,
 ): Batch {
   const r = readerFor(protocol, buf, offset, end);
-  const batch = readBatch(r);
+  const batch = readAnyBatch(r);
   noTrailing(r, 'Batch');
   return batch;
+}
+
+/** Each protocol has its own Batch reader, so that each stays specialised to its reader class. */
+function readAnyBatch(r: ThriftReader): Batch {
+  return r instanceof BinaryReader ? readBinaryBatch(r) : readBatch(r);
 }
 
 /** Encodes a Batch; `decodeBatch(encodeBatch(b))` gives back an equal Batch. */
@@ -70,7 +76,7 @@ export function decodeAgentMessage(buf: Uint8Array, protocol: ThriftProtocol): A
   if (method === 'emitBatch') {
     if (argType !== T_STRUCT)
       throw new DecodeError('DECODE_BAD_TYPE', 'emitBatch argument is not a struct', r.pos);
-    const batch = readBatch(r);
+    const batch = readAnyBatch(r);
     closeCall(r);
     return { method, seqId, batch };
   }

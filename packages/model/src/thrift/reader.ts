@@ -1,5 +1,5 @@
 import { DecodeError } from '../errors.js';
-import { hex32 } from './hex.js';
+import { idHex } from './hex.js';
 import { decodeString } from './strings.js';
 import {
   MAX_DEPTH,
@@ -26,21 +26,22 @@ const TWO_32 = 4294967296;
 export abstract class ThriftReader {
   pos: number;
   readonly end: number;
-  readonly buf: Uint8Array;
-  /** The same bytes as a Buffer, for native string decoding. */
-  protected readonly nodeBuf: Buffer;
-  protected readonly view: DataView;
+  /** The input as a Buffer (a view of the caller's bytes, not a copy), for native string decoding. */
+  readonly buf: Buffer;
+  /** The same bytes again, for whole-word and floating-point reads. */
+  readonly view: DataView;
   /** Field id of the field header just read. */
   fieldId = 0;
   /** Element type of the list or set header just read. */
   elemType = 0;
 
   constructor(buf: Uint8Array, offset = 0, end = buf.length) {
-    this.buf = buf;
+    // Always a Buffer, so element reads see one kind of object whatever the caller passed.
+    this.buf = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
     this.pos = offset;
-    this.end = end;
+    // Past the buffer there is nothing to read: such an end only makes the input truncated.
+    this.end = Math.min(end, this.buf.length);
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    this.nodeBuf = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   abstract readStructBegin(): void;
@@ -88,7 +89,7 @@ export abstract class ThriftReader {
     const n = this.readBinaryLength();
     const start = this.pos;
     this.pos += n;
-    return decodeString(this.nodeBuf, start, this.pos);
+    return decodeString(this.buf, this.view, start, this.pos);
   }
 
   /** A copy, so a decoded value never pins the (possibly large) input buffer. */
@@ -101,26 +102,22 @@ export abstract class ThriftReader {
     return out;
   }
 
-  /** The last i64 as 16 lowercase hex chars. */
+  /** An i64 as 16 lowercase hex chars. */
   readI64Hex(): string {
     this.readI64();
-    return i64Hex(this.hi, this.lo);
+    return idHex(this.hi, this.lo);
   }
 
-  /** The last i64 as a number; DECODE_BAD_VALUE if it does not fit exactly (timestamps and durations). */
+  /** An i64 as a number; DECODE_BAD_VALUE if it does not fit exactly (timestamps and durations). */
   readI64Number(what: string): number {
     this.readI64();
-    const n = (this.hi | 0) * TWO_32 + (this.lo >>> 0);
-    if (!Number.isSafeInteger(n))
-      throw new DecodeError('DECODE_BAD_VALUE', `${what} ${n} is out of range`, this.pos);
-    return n;
+    return i64Number(this.hi, this.lo, what, this.pos);
   }
 
+  /** An i64 as a bigint, losslessly. */
   readI64BigInt(): bigint {
     this.readI64();
-    const hi = this.hi | 0;
-    if (hi >= -2097152 && hi < 2097152) return BigInt(hi * TWO_32 + (this.lo >>> 0));
-    return (BigInt(hi) << 32n) | BigInt(this.lo >>> 0);
+    return i64BigInt(this.hi, this.lo);
   }
 
   /** Skips one value of `type`, whatever it holds, within the nesting limit. */
@@ -180,25 +177,29 @@ export abstract class ThriftReader {
   }
 }
 
-// ID halves repeat: every span of a trace carries the same trace ID, and the high half of a 64-bit trace ID
-// is zero. A small direct-mapped cache turns those repeats into two integer compares.
-const ID_SLOTS = 256;
-const idHi = new Int32Array(ID_SLOTS);
-const idLo = new Int32Array(ID_SLOTS);
-const idHex: string[] = new Array<string>(ID_SLOTS).fill('');
-
-function i64Hex(hi: number, lo: number): string {
-  const slot = (hi ^ lo ^ (lo >>> 8) ^ (lo >>> 16)) & (ID_SLOTS - 1);
-  const cached = idHex[slot] as string;
-  if (cached !== '' && idHi[slot] === hi && idLo[slot] === lo) return cached;
-  const s = hex32(hi) + hex32(lo);
-  idHi[slot] = hi;
-  idLo[slot] = lo;
-  idHex[slot] = s;
-  return s;
+/** The i64 with halves `hi` and `lo` as a number; DECODE_BAD_VALUE (naming `what`) if it does not fit exactly. */
+export function i64Number(hi: number, lo: number, what: string, at: number): number {
+  const n = (hi | 0) * TWO_32 + (lo >>> 0);
+  if (!Number.isSafeInteger(n)) throw new DecodeError('DECODE_BAD_VALUE', `${what} ${n} is out of range`, at);
+  return n;
 }
 
-/** Thrift's binary protocol: big-endian fixed-width integers, i32 lengths. */
+// bigints are immutable, so small ones (status codes, counts, enum-like values) can be shared instead of
+// allocated for every tag.
+const SMALL_BIGINTS = 1024;
+const smallBigInts: bigint[] = Array.from({ length: SMALL_BIGINTS }, (_, i) => BigInt(i));
+
+/** The i64 with halves `hi` and `lo` as a bigint. */
+export function i64BigInt(hi: number, lo: number): bigint {
+  if (hi === 0 && lo >= 0 && lo < SMALL_BIGINTS) return smallBigInts[lo] as bigint;
+  if (hi >= -2097152 && hi < 2097152) return BigInt(hi * TWO_32 + (lo >>> 0));
+  return (BigInt(hi) << 32n) | BigInt(lo >>> 0);
+}
+
+/**
+ * Thrift's binary protocol: big-endian fixed-width integers, i32 lengths. The Jaeger decoder for this protocol
+ * (jaeger-binary.ts) calls only this class's own methods, so its call sites stay monomorphic and inline.
+ */
 export class BinaryReader extends ThriftReader {
   readStructBegin(): void {}
   readStructEnd(): void {}
@@ -213,17 +214,36 @@ export class BinaryReader extends ThriftReader {
       return T_STOP;
     }
     if (p + 3 > this.end) throw this.truncated('a field header');
-    this.fieldId = (((b[p + 1] as number) << 24) >> 16) | (b[p + 2] as number);
+    this.fieldId = this.view.getInt16(p + 1);
     this.pos = p + 3;
     return type;
   }
 
+  /**
+   * Reads a field header as one number, `type << 16 | (id & 0xffff)`, or 0 at the end of the struct, so a
+   * decoder picks the field and checks its type with one switch.
+   */
+  readFieldKey(): number {
+    const p = this.pos;
+    if (p >= this.end) throw this.truncated('a field header');
+    const type = this.buf[p] as number;
+    if (type === T_STOP) {
+      this.pos = p + 1;
+      return 0;
+    }
+    if (p + 3 > this.end) throw this.truncated('a field header');
+    this.pos = p + 3;
+    return (type << 16) | this.view.getUint16(p + 1);
+  }
+
   readListBegin(): number {
-    this.need(5, 'a list header');
-    this.elemType = this.buf[this.pos] as number;
-    const size = this.view.getInt32(this.pos + 1);
-    this.pos += 5;
-    return this.checkLength(size, 'list', 1);
+    const p = this.pos;
+    if (p + 5 > this.end) throw this.truncated('a list header');
+    this.elemType = this.buf[p] as number;
+    const size = this.view.getInt32(p + 1);
+    this.pos = p + 5;
+    if (size < 0 || size > this.end - p - 5) return this.checkLength(size, 'list', 1);
+    return size;
   }
 
   readMapBegin(): { keyType: number; valueType: number; size: number } {
@@ -236,7 +256,10 @@ export class BinaryReader extends ThriftReader {
   }
 
   readBool(): boolean {
-    return this.readByte() !== 0;
+    const p = this.pos;
+    if (p >= this.end) throw this.truncated('a byte');
+    this.pos = p + 1;
+    return this.buf[p] !== 0;
   }
 
   readByte(): number {
@@ -254,43 +277,63 @@ export class BinaryReader extends ThriftReader {
   readI32(): number {
     const p = this.pos;
     if (p + 4 > this.end) throw this.truncated('an i32');
-    const b = this.buf;
     this.pos = p + 4;
-    return (
-      ((b[p] as number) << 24) |
-      ((b[p + 1] as number) << 16) |
-      ((b[p + 2] as number) << 8) |
-      (b[p + 3] as number)
-    );
+    return this.view.getInt32(p);
   }
 
   readI64(): void {
-    this.need(8, 'an i64');
-    const b = this.buf;
     const p = this.pos;
-    this.hi =
-      ((b[p] as number) << 24) |
-      ((b[p + 1] as number) << 16) |
-      ((b[p + 2] as number) << 8) |
-      (b[p + 3] as number);
-    this.lo =
-      ((b[p + 4] as number) << 24) |
-      ((b[p + 5] as number) << 16) |
-      ((b[p + 6] as number) << 8) |
-      (b[p + 7] as number);
+    if (p + 8 > this.end) throw this.truncated('an i64');
+    this.hi = this.view.getInt32(p);
+    this.lo = this.view.getInt32(p + 4);
     this.pos = p + 8;
   }
 
   readDouble(): number {
-    this.need(8, 'a double');
-    const v = this.view.getFloat64(this.pos);
-    this.pos += 8;
-    return v;
+    const p = this.pos;
+    if (p + 8 > this.end) throw this.truncated('a double');
+    this.pos = p + 8;
+    return this.view.getFloat64(p);
   }
 
   readBinaryLength(): number {
     const n = this.readI32();
-    return this.checkLength(n, 'string', 1);
+    if (n < 0 || n > this.end - this.pos) return this.checkLength(n, 'string', 1);
+    return n;
+  }
+
+  // Own copies of the shared methods below, so that their calls to the protocol methods above see only
+  // this class.
+
+  override readString(): string {
+    const n = this.readBinaryLength();
+    const start = this.pos;
+    this.pos = start + n;
+    return decodeString(this.buf, this.view, start, start + n);
+  }
+
+  override readBinary(): Uint8Array {
+    const n = this.readBinaryLength();
+    const start = this.pos;
+    this.pos = start + n;
+    const out = new Uint8Array(n);
+    out.set(this.buf.subarray(start, start + n));
+    return out;
+  }
+
+  override readI64Hex(): string {
+    this.readI64();
+    return idHex(this.hi, this.lo);
+  }
+
+  override readI64Number(what: string): number {
+    this.readI64();
+    return i64Number(this.hi, this.lo, what, this.pos);
+  }
+
+  override readI64BigInt(): bigint {
+    this.readI64();
+    return i64BigInt(this.hi, this.lo);
   }
 }
 
