@@ -1,4 +1,6 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { Fragment, useEffect, useRef, useState, useSyncExternalStore, type FormEvent } from 'react';
+import { session } from './api.js';
+import { SignInPanel } from './components/SignInPanel.js';
 import { DependenciesPage } from './pages/DependenciesPage.js';
 import { SearchPage } from './pages/SearchPage.js';
 import { TracePage } from './pages/TracePage.js';
@@ -79,6 +81,7 @@ function page(pathname: string) {
 
 export function App() {
   const { pathname } = useLocation();
+  const auth = useSyncExternalStore(session.subscribe, session.state);
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
   // After a client-side navigation, start keyboard and screen-reader users at the new page's content.
@@ -118,9 +121,19 @@ export function App() {
           </ul>
         </nav>
         <TraceIdForm />
+        {auth.hasToken && (
+          <button type="button" className="forget-token" onClick={() => session.forget()}>
+            Forget token
+          </button>
+        )}
       </header>
       <main id="main" ref={main} tabIndex={-1}>
-        {page(pathname)}
+        {auth.signInNeeded ? (
+          <SignInPanel refused={auth.refused} />
+        ) : (
+          // A new token (or none) loads the page again: the view that failed with 401 reloads after sign-in.
+          <Fragment key={auth.generation}>{page(pathname)}</Fragment>
+        )}
       </main>
     </>
   );

@@ -1,6 +1,8 @@
-// The query service's HTTP API, as docs/jaeger-compat.md documents it. Same origin, no token (see docs/ui.md).
+// The query service's HTTP API, as docs/jaeger-compat.md documents it. Same origin; with auth on, every call carries
+// the tab's bearer token (see docs/ui.md).
 import type { UiTrace } from '@skein/model';
 import type { DependencyLink } from './lib/layout.js';
+import { browserSessionStorage, SessionToken } from './lib/session-token.js';
 
 interface Envelope<T> {
   data: T | null;
@@ -17,10 +19,16 @@ export class ApiError extends Error {
   }
 }
 
-async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
+/** The bearer token of this tab: sent with every call, forgotten when the API refuses it. */
+export const session = new SessionToken(browserSessionStorage());
+
+/** GETs `path` with `token` (if any) as the bearer token; the envelope's data, or an ApiError. */
+async function request<T>(path: string, token: string | undefined, signal?: AbortSignal): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
   let response: Response;
   try {
-    response = await fetch(path, { headers: { accept: 'application/json' }, ...(signal ? { signal } : {}) });
+    response = await fetch(path, { headers, ...(signal ? { signal } : {}) });
   } catch (err) {
     if ((err as Error).name === 'AbortError') throw err;
     throw new ApiError(0, `The query service did not answer (${(err as Error).message}).`);
@@ -34,8 +42,9 @@ async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
   if (response.status === 401) {
     throw new ApiError(
       401,
-      'The query API requires a bearer token, and this UI sends none: open the UI on a query service without ' +
-        'auth.bearer-token, or put it behind a proxy that adds the Authorization header.',
+      token === undefined
+        ? 'This query service requires a bearer token, and none is stored in this tab.'
+        : 'The query service refused the bearer token.',
     );
   }
   if (!response.ok || body === undefined || body.data === null) {
@@ -43,6 +52,31 @@ async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
     throw new ApiError(response.status, msg);
   }
   return body.data;
+}
+
+/** An API call with the tab's token; a 401 tells the session, which asks for a token (the page shows the sign-in panel). */
+async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
+  const token = session.get();
+  try {
+    return await request<T>(path, token, signal);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) session.unauthorized(token);
+    throw err;
+  }
+}
+
+/**
+ * Whether the query service accepts `token`: 'refused' on 401, 'accepted' on any other answer (auth is checked
+ * before anything else, so an error after it still means the token passed). Throws when the service does not answer.
+ */
+export async function checkToken(token: string, signal?: AbortSignal): Promise<'accepted' | 'refused'> {
+  try {
+    await request<string[]>('/api/services', token, signal);
+    return 'accepted';
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status === 0) throw err;
+    return err.status === 401 ? 'refused' : 'accepted';
+  }
 }
 
 export function fetchServices(signal?: AbortSignal): Promise<string[]> {
