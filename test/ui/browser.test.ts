@@ -100,6 +100,20 @@ describe('web UI in Chromium', { timeout: 600_000 }, () => {
     query = await startTestQuery({ 'es.url': elasticsearchUrl, 'es.index-prefix': prefix });
     stops.push(() => query.stop());
     base = `http://127.0.0.1:${query.httpPort}`;
+    // The page loads the service list once: wait until the service documents are searchable too (they are
+    // written beside the spans, and may become visible at a later refresh than the spans counted above).
+    await eventually(
+      "the query service to list the service web and its operation 'POST /checkout'",
+      async () => {
+        const services = (await (await fetch(`${base}/api/services`)).json()) as { data: string[] | null };
+        const operations = (await (await fetch(`${base}/api/services/web/operations`)).json()) as {
+          data: string[] | null;
+        };
+        return services.data?.includes('web') === true && operations.data?.includes('POST /checkout') === true
+          ? true
+          : undefined;
+      },
+    );
 
     browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
     stops.push(() => browser.close());
