@@ -39,7 +39,9 @@ describe('skein up', () => {
         '--kafka.port=0',
         '--elasticsearch.port=0',
         `--data.dir=${dataDir}`,
-        '--port-offset=20000',
+        // +10000 keeps every port below the kernel's ephemeral range (32768 and up), where a port other tests
+        // pick with 0, or an outgoing connection, could already hold it.
+        '--port-offset=10000',
         '--demo',
       ],
       {
@@ -58,9 +60,9 @@ describe('skein up', () => {
         () => (stdout.includes('Press Ctrl-C to stop.') ? true : undefined),
         180_000,
       );
-      assert.match(stdout, /JAEGER_AGENT_HOST=127\.0\.0\.1 JAEGER_AGENT_PORT=26831/);
+      assert.match(stdout, /JAEGER_AGENT_HOST=127\.0\.0\.1 JAEGER_AGENT_PORT=16831/);
       assert.match(stdout, /Demo: sending 2 generated traces per second/);
-      assert.match(stdout, /JAEGER_ENDPOINT=http:\/\/127\.0\.0\.1:34268\/api\/traces/);
+      assert.match(stdout, /JAEGER_ENDPOINT=http:\/\/127\.0\.0\.1:24268\/api\/traces/);
       const esUrl = /Elasticsearch +(http:\/\/\S+)/.exec(stdout)?.[1] ?? '';
       assert.ok(esUrl, stdout);
 
@@ -68,7 +70,7 @@ describe('skein up', () => {
       // Recent spans, so the service is within the query service's lookback.
       const now = Date.now() * 1000;
       batch.spans.forEach((span, i) => (span.startTime = now + i));
-      await sendUdp(26831, [encodeEmitBatch(batch, 'compact', 1)]);
+      await sendUdp(16831, [encodeEmitBatch(batch, 'compact', 1)]);
       const es = esClient(esUrl);
       await eventually(
         'the 6 spans searchable',
@@ -92,18 +94,18 @@ describe('skein up', () => {
         new Set(batch.spans.map((s) => s.traceId)),
       );
       await es.close();
-      assert.match(stdout, /query +http:\/\/127\.0\.0\.1:36686\/api\/services/);
+      assert.match(stdout, /query +http:\/\/127\.0\.0\.1:26686\/api\/services/);
       // The service documents are searchable after Elasticsearch's next refresh (1 s); --demo adds its own
       // generated services (frontend, api-gateway, …) beside ours.
       const services = await eventually('svc-up and the demo services listed by the query API', async () => {
-        const body = (await (await fetch('http://127.0.0.1:36686/api/services')).json()) as {
+        const body = (await (await fetch('http://127.0.0.1:26686/api/services')).json()) as {
           data: string[];
         };
         return body.data.includes('svc-up') && body.data.includes('frontend') ? body.data : undefined;
       });
       assert.ok(services.length >= 3, services.join(','));
       for (const span of batch.spans.slice(0, 1)) {
-        const trace = (await (await fetch(`http://127.0.0.1:36686/api/traces/${span.traceId}`)).json()) as {
+        const trace = (await (await fetch(`http://127.0.0.1:26686/api/traces/${span.traceId}`)).json()) as {
           data: Array<{ spans: unknown[] }>;
         };
         assert.equal(trace.data[0]?.spans.length, 3);
@@ -120,7 +122,7 @@ describe('skein up', () => {
             'tracegen',
             '--count=10000',
             '--rate=400',
-            '--port=26831',
+            '--port=16831',
             '--max-spans=5',
             `--trace-ids-file=${idsFile}`,
           ],
@@ -142,7 +144,7 @@ describe('skein up', () => {
               .slice(i, i + 100)
               .map((id) => `traceID=${id}`)
               .join('&');
-            const body = (await (await fetch(`http://127.0.0.1:36686/api/traces?${query}`)).json()) as {
+            const body = (await (await fetch(`http://127.0.0.1:26686/api/traces?${query}`)).json()) as {
               data: Array<{ spans: unknown[] }>;
             };
             found += body.data.length;
