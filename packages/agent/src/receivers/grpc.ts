@@ -1,8 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import { DecodeError, decodeProtoPostSpansRequest, type Span } from '@skein/model';
-import { bindGrpcServer, drainGrpcServer, type Logger, type ServerTls, type Service } from '@skein/runtime';
+import type { Logger, ServerTls, Service } from '@skein/runtime';
 import type { ReceiverMetrics, SpanSink } from '../sink.js';
 import { toTraceBatches } from './batches.js';
+import { RawUnaryServer, type RawReply as Reply } from './grpc-server.js';
 
 export interface GrpcReceiverOptions {
   /** TCP port to listen on (Jaeger's is 14250); 0 picks a free one, see `GrpcReceiver.port`. */
@@ -27,24 +28,6 @@ const EMPTY_RESPONSE = Buffer.alloc(0);
 const QUEUE_FULL_DETAILS = 'agent queue is full; retry PostSpans after a backoff';
 const STOPPED_DETAILS = 'agent is shutting down; retry PostSpans (another agent or later)';
 
-const identity = (buf: Buffer): Buffer => buf;
-
-// Messages stay raw Buffers through grpc-js: decoding happens in the handler, where a DecodeError can become a
-// status for that one call instead of an exception thrown inside grpc-js's deserialisation step.
-const collectorService: grpc.ServiceDefinition = {
-  PostSpans: {
-    path: POST_SPANS_PATH,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: identity,
-    requestDeserialize: identity,
-    responseSerialize: identity,
-    responseDeserialize: identity,
-  },
-};
-
-type Reply = grpc.sendUnaryData<Buffer>;
-
 /**
  * Receives Jaeger `CollectorService/PostSpans` over gRPC (what jaeger-agent, OTel's Jaeger exporter and
  * jaeger-client-go's gRPC reporter send to a collector on 14250) and hands the spans, split per trace, to the sink.
@@ -55,48 +38,28 @@ type Reply = grpc.sendUnaryData<Buffer>;
  */
 export class GrpcReceiver implements Service {
   readonly name = 'grpc';
-  #server: grpc.Server | undefined;
-  #port: number;
+  readonly #server: RawUnaryServer;
 
   constructor(private readonly options: GrpcReceiverOptions) {
-    this.#port = options.port;
+    this.#server = new RawUnaryServer(
+      { ...options, receiver: 'gRPC receiver', portSetting: 'gRPC receiver port' },
+      POST_SPANS_PATH,
+      (request, reply) => this.#postSpans(request, reply),
+    );
   }
 
   /** The bound port once started (the configured one before). */
   get port(): number {
-    return this.#port;
+    return this.#server.port;
   }
 
-  async start(): Promise<void> {
-    if (this.#server) return;
-    const { host, port, maxMessageBytes, logger, tls } = this.options;
-    const server = new grpc.Server({ 'grpc.max_receive_message_length': maxMessageBytes });
-    server.addService(collectorService, {
-      PostSpans: (call: grpc.ServerUnaryCall<Buffer, Buffer>, reply: Reply) =>
-        this.#postSpans(call.request, reply),
-    });
-    this.#port = await bindGrpcServer(
-      server,
-      host,
-      port,
-      { receiver: 'gRPC receiver', portSetting: 'gRPC receiver port' },
-      tls?.grpcCredentials(),
-    );
-    this.#server = server;
-    logger.info('gRPC receiver listening', {
-      host,
-      port: this.#port,
-      service: POST_SPANS_PATH,
-      tls: tls !== undefined,
-    });
+  start(): Promise<void> {
+    return this.#server.start();
   }
 
   /** Stops accepting calls and lets those in flight finish; what is still open at `deadline` is cut off. */
-  async stop(deadline: number): Promise<void> {
-    const server = this.#server;
-    if (!server) return;
-    this.#server = undefined;
-    await drainGrpcServer(server, deadline, this.options.logger, 'gRPC receiver');
+  stop(deadline: number): Promise<void> {
+    return this.#server.stop(deadline);
   }
 
   #postSpans(request: Buffer, reply: Reply): void {

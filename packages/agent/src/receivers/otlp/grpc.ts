@@ -1,7 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { encodeOtlpExportResponse, encodeRpcStatus, RPC_CODE } from '@skein/model';
-import { bindGrpcServer, drainGrpcServer, type Logger, type ServerTls, type Service } from '@skein/runtime';
+import type { Logger, ServerTls, Service } from '@skein/runtime';
 import type { ReceiverMetrics, SpanSink } from '../../sink.js';
+import { RawUnaryServer, type RawReply as Reply } from '../grpc-server.js';
 
 import { exportTraces, type ExportOutcome } from './export.js';
 
@@ -26,24 +27,6 @@ export const OTLP_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceSe
 /** How long a client told UNAVAILABLE is asked to wait, in the RetryInfo detail. */
 const RETRY_DELAY_SECONDS = 1;
 
-const identity = (buf: Buffer): Buffer => buf;
-
-// Messages stay raw Buffers through grpc-js: decoding happens in the handler, where a DecodeError can become a
-// status for that one call instead of an exception thrown inside grpc-js's deserialisation step.
-const traceService: grpc.ServiceDefinition = {
-  Export: {
-    path: OTLP_EXPORT_PATH,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: identity,
-    requestDeserialize: identity,
-    responseSerialize: identity,
-    responseDeserialize: identity,
-  },
-};
-
-type Reply = grpc.sendUnaryData<Buffer>;
-
 /** An UNAVAILABLE status with a google.rpc.RetryInfo detail, which OTLP clients read as "retry after the delay". */
 function unavailable(message: string): grpc.ServerErrorResponse {
   const metadata = new grpc.Metadata();
@@ -63,46 +46,28 @@ function unavailable(message: string): grpc.ServerErrorResponse {
  */
 export class OtlpGrpcReceiver implements Service {
   readonly name = 'otlp-grpc';
-  #server: grpc.Server | undefined;
-  #port: number;
+  readonly #server: RawUnaryServer;
 
   constructor(private readonly options: OtlpGrpcReceiverOptions) {
-    this.#port = options.port;
+    this.#server = new RawUnaryServer(
+      { ...options, receiver: 'OTLP/gRPC receiver', portSetting: 'port with otlp.grpc.port' },
+      OTLP_EXPORT_PATH,
+      (request, reply) => this.#export(request, reply),
+    );
   }
 
   /** The bound port once started (the configured one before). */
   get port(): number {
-    return this.#port;
+    return this.#server.port;
   }
 
-  async start(): Promise<void> {
-    if (this.#server) return;
-    const { host, port, maxMessageBytes, logger, tls } = this.options;
-    const server = new grpc.Server({ 'grpc.max_receive_message_length': maxMessageBytes });
-    server.addService(traceService, {
-      Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, reply: Reply) => this.#export(call.request, reply),
-    });
-    this.#port = await bindGrpcServer(
-      server,
-      host,
-      port,
-      { receiver: 'OTLP/gRPC receiver', portSetting: 'port with otlp.grpc.port' },
-      tls?.grpcCredentials(),
-    );
-    this.#server = server;
-    logger.info('OTLP/gRPC receiver listening', {
-      host,
-      port: this.#port,
-      service: OTLP_EXPORT_PATH,
-      tls: tls !== undefined,
-    });
+  start(): Promise<void> {
+    return this.#server.start();
   }
 
-  async stop(deadline: number): Promise<void> {
-    const server = this.#server;
-    if (!server) return;
-    this.#server = undefined;
-    await drainGrpcServer(server, deadline, this.options.logger, 'OTLP/gRPC receiver');
+  /** Stops accepting calls and lets those in flight finish; what is still open at `deadline` is cut off. */
+  stop(deadline: number): Promise<void> {
+    return this.#server.stop(deadline);
   }
 
   #export(request: Buffer, reply: Reply): void {
