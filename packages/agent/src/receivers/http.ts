@@ -1,8 +1,8 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { splitBatchByTrace, type ThriftProtocol } from '@skein/model';
-import { createServerWithTls, type Logger, type ServerTls, type Service, listen } from '@skein/runtime';
+import type { Logger, ServerTls, Service } from '@skein/runtime';
 import type { ReceiverMetrics, SpanSink } from '../sink.js';
+import { ReceiverHttpServer } from './http-server.js';
 import { rejectReason } from './reasons.js';
 
 export interface HttpReceiverOptions {
@@ -26,24 +26,26 @@ const PROTOCOLS: Record<string, ThriftProtocol> = {
 /** Jaeger's collector HTTP endpoint: POST /api/traces with a thrift Batch; 202 when queued. */
 export class HttpReceiver implements Service {
   readonly name = 'http';
-  #server: Server | undefined;
+  readonly #server: ReceiverHttpServer;
 
-  constructor(private readonly options: HttpReceiverOptions) {}
-
-  get port(): number {
-    return (this.#server?.address() as AddressInfo | null | undefined)?.port ?? 0;
+  constructor(private readonly options: HttpReceiverOptions) {
+    this.#server = new ReceiverHttpServer({ ...options, receiver: 'HTTP receiver' }, (req, res) =>
+      this.#handle(req, res),
+    );
   }
 
-  async start(): Promise<void> {
-    const server = createServerWithTls(this.options.tls, {}, (req, res) => this.#handle(req, res));
-    server.requestTimeout = 30_000;
-    await listen(server, this.options.port, this.options.host);
-    this.#server = server;
-    this.options.logger.info('HTTP receiver listening', {
-      host: this.options.host,
-      port: this.port,
-      tls: this.options.tls !== undefined,
-    });
+  /** The bound port once started. */
+  get port(): number {
+    return this.#server.port;
+  }
+
+  start(): Promise<void> {
+    return this.#server.start();
+  }
+
+  /** Stops accepting, lets requests in flight finish, and cuts what is still open just before `deadline`. */
+  stop(deadline: number): Promise<void> {
+    return this.#server.stop(deadline);
   }
 
   #reply(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
@@ -110,16 +112,5 @@ export class HttpReceiver implements Service {
       metrics.droppedSpans('http', result === 'stopped' ? 'shutdown' : 'queue_full', split.spanCount);
       this.#reply(res, 503, 'The agent queue is full; retry later', { 'retry-after': '1' });
     });
-  }
-
-  async stop(deadline: number): Promise<void> {
-    const server = this.#server;
-    if (!server) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    const timer = setTimeout(() => server.closeAllConnections(), Math.max(0, deadline - Date.now() - 500));
-    await closed;
-    clearTimeout(timer);
-    this.#server = undefined;
   }
 }

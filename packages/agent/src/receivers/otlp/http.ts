@@ -1,5 +1,4 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gunzip, inflate, type InputType, type ZlibOptions } from 'node:zlib';
 import {
   encodeOtlpExportResponse,
@@ -9,7 +8,8 @@ import {
   RPC_CODE,
   type RpcStatus,
 } from '@skein/model';
-import { createServerWithTls, type Logger, type ServerTls, type Service, listen } from '@skein/runtime';
+import type { Logger, ServerTls, Service } from '@skein/runtime';
+import { ReceiverHttpServer } from '../http-server.js';
 import type { ReceiverMetrics, SpanSink } from '../../sink.js';
 import { exportTraces, type ExportOutcome, type OtlpEncoding } from './export.js';
 
@@ -73,36 +73,26 @@ const RPC_CODE_OF: Record<number, number> = {
  */
 export class OtlpHttpReceiver implements Service {
   readonly name = 'otlp-http';
-  #server: Server | undefined;
+  readonly #server: ReceiverHttpServer;
 
-  constructor(private readonly options: OtlpHttpReceiverOptions) {}
+  constructor(private readonly options: OtlpHttpReceiverOptions) {
+    this.#server = new ReceiverHttpServer({ ...options, receiver: 'OTLP/HTTP receiver' }, (req, res) =>
+      this.#handle(req, res),
+    );
+  }
 
   /** The bound port once started. */
   get port(): number {
-    return (this.#server?.address() as AddressInfo | null | undefined)?.port ?? 0;
+    return this.#server.port;
   }
 
-  async start(): Promise<void> {
-    const server = createServerWithTls(this.options.tls, {}, (req, res) => this.#handle(req, res));
-    server.requestTimeout = 30_000;
-    await listen(server, this.options.port, this.options.host);
-    this.#server = server;
-    this.options.logger.info('OTLP/HTTP receiver listening', {
-      host: this.options.host,
-      port: this.port,
-      tls: this.options.tls !== undefined,
-    });
+  start(): Promise<void> {
+    return this.#server.start();
   }
 
-  async stop(deadline: number): Promise<void> {
-    const server = this.#server;
-    if (!server) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    const timer = setTimeout(() => server.closeAllConnections(), Math.max(0, deadline - Date.now() - 500));
-    await closed;
-    clearTimeout(timer);
-    this.#server = undefined;
+  /** Stops accepting, lets requests in flight finish, and cuts what is still open just before `deadline`. */
+  stop(deadline: number): Promise<void> {
+    return this.#server.stop(deadline);
   }
 
   #reply(
